@@ -1,1 +1,45 @@
-//! (in progress)
+//! The Terraform plugin layer: protocol 6.9 over gRPC, written for this project.
+//!
+//! Why our own and not the `tf-provider` crate: see `docs/design.md`. In short,
+//! we need `TCP_NODELAY` (Nagle's algorithm made small replies stall), protocol
+//! 6.9 (ephemeral resources and write-only attributes) and logs that reach
+//! Terraform's `TF_LOG` output.
+//!
+//! - [`value`]: values with null/unknown and their msgpack/JSON encodings.
+//! - [`schema`]: schema builder with defaults, RequiresReplace, validators.
+//! - [`diag`]: diagnostics with attribute paths.
+//! - [`framework`]: the traits a provider and its resources implement.
+//! - [`serve`](serve()): the go-plugin handshake (AutoMTLS) and the gRPC server.
+
+pub mod diag;
+pub mod framework;
+pub mod log;
+pub mod schema;
+pub mod serve;
+pub mod server;
+pub mod value;
+
+/// Generated protocol stubs (server and client).
+pub mod proto {
+    /// Terraform's plugin protocol, version 6.
+    pub mod tfplugin6 {
+        tonic::include_proto!("tfplugin6");
+    }
+    /// go-plugin's controller and stdio services.
+    pub mod plugin {
+        tonic::include_proto!("plugin");
+    }
+    /// The gRPC health service.
+    pub mod health {
+        tonic::include_proto!("grpc.health.v1");
+    }
+}
+
+pub use diag::{AttrPath, Diagnostic, Diagnostics, Severity};
+pub use framework::{
+    ApplyRequest, DataSource, EphemeralOpen, EphemeralResource, PlanRequest, PlanResponse, Private,
+    Provider, ReadRequest, Resource, StateResponse,
+};
+pub use schema::{Attribute, Block, Nesting, NestedBlock, Schema, Validator};
+pub use serve::serve;
+pub use value::{Type, Value};

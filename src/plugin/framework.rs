@@ -1,0 +1,165 @@
+//! What a provider, resource, data source or ephemeral resource implements.
+//!
+//! The server (see `server.rs`) does the protocol work around these traits in
+//! the HashiCorp framework's way: it decodes values against the schema, runs
+//! validators, plans defaults, unknowns and replacements from the schema's
+//! attribute flags, and then calls the hooks below.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use super::diag::{AttrPath, Diagnostics};
+use super::schema::Schema;
+use super::value::Value;
+
+/// Provider-private data kept in state beside a resource (never shown to users).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Private(pub BTreeMap<String, serde_json::Value>);
+
+impl Private {
+    /// Decodes the bytes Terraform hands back (empty or JSON).
+    pub fn from_bytes(bytes: &[u8]) -> Private {
+        if bytes.is_empty() {
+            return Private::default();
+        }
+        serde_json::from_slice(bytes).map(Private).unwrap_or_default()
+    }
+    pub fn to_bytes(&self) -> Vec<u8> {
+        if self.0.is_empty() {
+            return Vec::new();
+        }
+        serde_json::to_vec(&self.0).unwrap_or_default()
+    }
+    pub fn get(&self, key: &str) -> Option<&serde_json::Value> {
+        self.0.get(key)
+    }
+    pub fn set(&mut self, key: &str, value: serde_json::Value) {
+        self.0.insert(key.to_string(), value);
+    }
+    pub fn remove(&mut self, key: &str) {
+        self.0.remove(key);
+    }
+}
+
+/// The provider itself: its schema, its configuration and what it offers.
+#[async_trait]
+pub trait Provider: Send + Sync + 'static {
+    /// The provider type name, e.g. `connectwise`.
+    fn type_name(&self) -> &'static str;
+    fn schema(&self) -> Schema;
+    /// Extra checks of the provider block beyond the schema's validators.
+    async fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
+    /// Builds the API clients from the provider block.
+    async fn configure(&self, terraform_version: &str, config: &Value, diags: &mut Diagnostics);
+    fn resources(&self) -> Vec<Arc<dyn Resource>>;
+    fn data_sources(&self) -> Vec<Arc<dyn DataSource>>;
+    fn ephemeral_resources(&self) -> Vec<Arc<dyn EphemeralResource>> {
+        Vec::new()
+    }
+}
+
+/// Input of [`Resource::modify_plan`].
+pub struct PlanRequest {
+    pub config: Value,
+    /// Null when the object is being created.
+    pub prior: Value,
+    pub prior_private: Private,
+}
+
+/// Output of [`Resource::modify_plan`]; `planned` already has the schema's
+/// defaults, unknowns and write-only nulls applied.
+pub struct PlanResponse {
+    pub planned: Value,
+    pub requires_replace: Vec<AttrPath>,
+    pub private: Private,
+    pub diags: Diagnostics,
+}
+
+/// Input of create, update and delete.
+pub struct ApplyRequest {
+    /// The configuration, with write-only values (which are null in `planned`).
+    pub config: Value,
+    pub planned: Value,
+    /// Null on create.
+    pub prior: Value,
+    pub private: Private,
+}
+
+/// Input of read.
+pub struct ReadRequest {
+    pub state: Value,
+    pub private: Private,
+}
+
+/// What a resource operation answers. `state` starts as the prior state for
+/// read and delete and as null for create, update and import.
+pub struct StateResponse {
+    /// The object's new state; null means "does not exist".
+    pub state: Value,
+    pub private: Private,
+    pub diags: Diagnostics,
+}
+
+impl StateResponse {
+    pub fn new(state: Value, private: Private) -> Self {
+        StateResponse {
+            state,
+            private,
+            diags: Diagnostics::new(),
+        }
+    }
+}
+
+/// A managed resource, in the order its file implements it: schema, plan,
+/// create, read, update, delete, import.
+#[async_trait]
+pub trait Resource: Send + Sync + 'static {
+    /// The type name without the provider prefix, e.g. `security_role`.
+    fn name(&self) -> &'static str;
+    fn schema(&self) -> Schema;
+    /// Checks across attributes, after the schema's validators ran.
+    async fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
+    /// Adjusts the plan the schema produced (look-ups, cross-attribute rules).
+    async fn modify_plan(&self, _req: &PlanRequest, _resp: &mut PlanResponse) {}
+    async fn create(&self, req: &ApplyRequest, resp: &mut StateResponse);
+    /// Refreshes `resp.state`; sets it to null when the object is gone.
+    async fn read(&self, req: &ReadRequest, resp: &mut StateResponse);
+    async fn update(&self, req: &ApplyRequest, resp: &mut StateResponse);
+    /// Deletes the object; a missing object is not an error.
+    async fn delete(&self, req: &ApplyRequest, resp: &mut StateResponse);
+    /// Turns an import id into a full state (Terraform reads it right after).
+    async fn import(&self, id: &str, resp: &mut StateResponse);
+}
+
+/// A data source.
+#[async_trait]
+pub trait DataSource: Send + Sync + 'static {
+    fn name(&self) -> &'static str;
+    fn schema(&self) -> Schema;
+    async fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
+    /// Fills in the computed attributes of `config`.
+    async fn read(&self, config: &Value, diags: &mut Diagnostics) -> Value;
+}
+
+/// What opening an ephemeral resource answers.
+pub struct EphemeralOpen {
+    pub result: Value,
+    pub private: Private,
+    /// When Terraform should call renew, if ever.
+    pub renew_at: Option<std::time::SystemTime>,
+}
+
+/// An ephemeral resource (Terraform ≥ 1.10): never stored in plan or state.
+#[async_trait]
+pub trait EphemeralResource: Send + Sync + 'static {
+    fn name(&self) -> &'static str;
+    fn schema(&self) -> Schema;
+    async fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
+    async fn open(&self, config: &Value, diags: &mut Diagnostics) -> Option<EphemeralOpen>;
+    async fn renew(&self, _private: &Private, _diags: &mut Diagnostics) -> Option<std::time::SystemTime> {
+        None
+    }
+    async fn close(&self, _private: &Private, _diags: &mut Diagnostics) {}
+}

@@ -1,0 +1,333 @@
+//! Schemas with the plan behaviour the HashiCorp framework gives attributes:
+//! defaults, RequiresReplace, UseStateForUnknown and validators.
+
+use std::collections::BTreeMap;
+
+use super::diag::{AttrPath, Diagnostics};
+use super::value::{Type, Value};
+
+/// A check on a known, non-null attribute value; errors name the attribute.
+#[derive(Clone)]
+pub enum Validator {
+    /// String length in characters, inclusive.
+    Length { min: usize, max: usize },
+    /// The string must be one of these (case-sensitive).
+    OneOf(&'static [&'static str]),
+    /// Integer range, inclusive.
+    Range { min: i64, max: i64 },
+    /// Any other rule: returns the problem, if any.
+    Custom(fn(&Value) -> Result<(), String>),
+    /// Applies the inner validator to every element of a set or list.
+    Each(Box<Validator>),
+}
+
+impl Validator {
+    fn check(&self, value: &Value, path: &AttrPath, diags: &mut Diagnostics) {
+        if !value.is_wholly_known() || value.is_null() {
+            return;
+        }
+        match self {
+            Validator::Length { min, max } => {
+                if let Some(s) = value.as_str() {
+                    let n = s.chars().count();
+                    if n < *min || n > *max {
+                        let detail = if *min == *max {
+                            format!("Attribute {path} must be exactly {min} characters long, got {n}.")
+                        } else if *min == 0 {
+                            format!("Attribute {path} must be at most {max} characters long, got {n}.")
+                        } else {
+                            format!(
+                                "Attribute {path} must be between {min} and {max} characters long, got {n}."
+                            )
+                        };
+                        diags.attr_error(path.clone(), "Invalid Attribute Value Length", detail);
+                    }
+                }
+            }
+            Validator::OneOf(allowed) => {
+                if let Some(s) = value.as_str() {
+                    if !allowed.contains(&s) {
+                        let hint = allowed
+                            .iter()
+                            .find(|a| a.eq_ignore_ascii_case(s))
+                            .map(|a| format!(" Did you mean {a:?}? Values are case-sensitive."))
+                            .unwrap_or_default();
+                        diags.attr_error(
+                            path.clone(),
+                            "Invalid Attribute Value Match",
+                            format!(
+                                "Attribute {path} value must be one of: {}; got {s:?}.{hint}",
+                                allowed.iter().map(|a| format!("{a:?}")).collect::<Vec<_>>().join(", ")
+                            ),
+                        );
+                    }
+                }
+            }
+            Validator::Range { min, max } => {
+                if let Some(i) = value.as_i64() {
+                    if i < *min || i > *max {
+                        diags.attr_error(
+                            path.clone(),
+                            "Invalid Attribute Value",
+                            format!("Attribute {path} must be between {min} and {max}, got {i}."),
+                        );
+                    }
+                }
+            }
+            Validator::Custom(f) => {
+                if let Err(problem) = f(value) {
+                    diags.attr_error(
+                        path.clone(),
+                        "Invalid Attribute Value",
+                        format!("Attribute {path}: {problem}"),
+                    );
+                }
+            }
+            Validator::Each(inner) => {
+                for (i, elem) in value.elements().iter().enumerate() {
+                    let elem_path = match elem.as_str() {
+                        Some(s) => path.clone().key(s),
+                        None => path.clone().index(i as i64),
+                    };
+                    inner.check(elem, &elem_path, diags);
+                }
+            }
+        }
+    }
+
+    /// One line for documentation, e.g. "Must be one of `None`, `My`, `All`."
+    pub fn describe(&self) -> Option<String> {
+        match self {
+            Validator::Length { min, max } if *min == 0 => Some(format!("At most {max} characters.")),
+            Validator::Length { min, max } => Some(format!("Between {min} and {max} characters.")),
+            Validator::OneOf(allowed) => Some(format!(
+                "One of {}.",
+                allowed.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ")
+            )),
+            Validator::Range { min, max } => Some(format!("Between {min} and {max}.")),
+            Validator::Each(inner) => inner.describe().map(|d| format!("Each element: {d}")),
+            Validator::Custom(_) => None,
+        }
+    }
+}
+
+/// One attribute of a block.
+#[derive(Clone)]
+pub struct Attribute {
+    pub name: String,
+    pub ty: Type,
+    pub description: String,
+    pub required: bool,
+    pub optional: bool,
+    pub computed: bool,
+    pub sensitive: bool,
+    pub write_only: bool,
+    pub deprecated: bool,
+    /// A change to this attribute replaces the object (framework RequiresReplace).
+    pub requires_replace: bool,
+    /// Keep the prior value instead of "known after apply" (framework UseStateForUnknown).
+    pub use_state_for_unknown: bool,
+    /// Value planned when the configuration leaves the attribute null.
+    pub default: Option<Value>,
+    pub validators: Vec<Validator>,
+}
+
+impl Attribute {
+    fn new(name: &str, ty: Type) -> Attribute {
+        Attribute {
+            name: name.to_string(),
+            ty,
+            description: String::new(),
+            required: false,
+            optional: false,
+            computed: false,
+            sensitive: false,
+            write_only: false,
+            deprecated: false,
+            requires_replace: false,
+            use_state_for_unknown: false,
+            default: None,
+            validators: Vec::new(),
+        }
+    }
+    pub fn string(name: &str) -> Attribute {
+        Attribute::new(name, Type::String)
+    }
+    pub fn number(name: &str) -> Attribute {
+        Attribute::new(name, Type::Number)
+    }
+    pub fn bool(name: &str) -> Attribute {
+        Attribute::new(name, Type::Bool)
+    }
+    pub fn of_type(name: &str, ty: Type) -> Attribute {
+        Attribute::new(name, ty)
+    }
+    pub fn required(mut self) -> Self {
+        self.required = true;
+        self
+    }
+    pub fn optional(mut self) -> Self {
+        self.optional = true;
+        self
+    }
+    pub fn computed(mut self) -> Self {
+        self.computed = true;
+        self
+    }
+    pub fn sensitive(mut self) -> Self {
+        self.sensitive = true;
+        self
+    }
+    pub fn write_only(mut self) -> Self {
+        self.write_only = true;
+        self
+    }
+    pub fn deprecated(mut self) -> Self {
+        self.deprecated = true;
+        self
+    }
+    pub fn requires_replace(mut self) -> Self {
+        self.requires_replace = true;
+        self
+    }
+    pub fn use_state_for_unknown(mut self) -> Self {
+        self.use_state_for_unknown = true;
+        self
+    }
+    /// Optional + computed with this default.
+    pub fn default(mut self, value: Value) -> Self {
+        self.optional = true;
+        self.computed = true;
+        self.default = Some(value);
+        self
+    }
+    pub fn description(mut self, text: &str) -> Self {
+        self.description = text.to_string();
+        self
+    }
+    pub fn validate(mut self, v: Validator) -> Self {
+        self.validators.push(v);
+        self
+    }
+}
+
+/// How a nested block repeats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Nesting {
+    Single,
+    List,
+    Set,
+}
+
+/// A nested block such as `umbrella { ... }`.
+#[derive(Clone)]
+pub struct NestedBlock {
+    pub name: String,
+    pub block: Block,
+    pub nesting: Nesting,
+    pub min_items: i64,
+    pub max_items: i64,
+    pub requires_replace: bool,
+}
+
+/// A block: attributes plus nested blocks.
+#[derive(Clone, Default)]
+pub struct Block {
+    pub description: String,
+    pub attributes: Vec<Attribute>,
+    pub blocks: Vec<NestedBlock>,
+    pub deprecated: bool,
+}
+
+impl Block {
+    pub fn new(description: &str) -> Block {
+        Block {
+            description: description.to_string(),
+            ..Block::default()
+        }
+    }
+    pub fn attribute(mut self, a: Attribute) -> Self {
+        self.attributes.push(a);
+        self
+    }
+    pub fn block(mut self, b: NestedBlock) -> Self {
+        self.blocks.push(b);
+        self
+    }
+    /// A nested block of this one, as a `Single` block (at most one).
+    pub fn into_single(self, name: &str) -> NestedBlock {
+        NestedBlock {
+            name: name.to_string(),
+            block: self,
+            nesting: Nesting::Single,
+            min_items: 0,
+            max_items: 0,
+            requires_replace: false,
+        }
+    }
+    /// The object type of this block's values.
+    pub fn ty(&self) -> Type {
+        let mut fields: BTreeMap<String, Type> =
+            self.attributes.iter().map(|a| (a.name.clone(), a.ty.clone())).collect();
+        for b in &self.blocks {
+            let inner = b.block.ty();
+            let t = match b.nesting {
+                Nesting::Single => inner,
+                Nesting::List => Type::list(inner),
+                Nesting::Set => Type::set(inner),
+            };
+            fields.insert(b.name.clone(), t);
+        }
+        Type::Object(fields)
+    }
+    pub fn get(&self, name: &str) -> Option<&Attribute> {
+        self.attributes.iter().find(|a| a.name == name)
+    }
+
+    /// Runs the attribute validators and required checks on a configuration value.
+    pub fn validate(&self, config: &Value, path: &AttrPath, diags: &mut Diagnostics) {
+        for a in &self.attributes {
+            let v = config.get(&a.name);
+            let p = path_join(path, &a.name);
+            for val in &a.validators {
+                val.check(v, &p, diags);
+            }
+        }
+        for b in &self.blocks {
+            let v = config.get(&b.name);
+            let p = path_join(path, &b.name);
+            match b.nesting {
+                Nesting::Single => {
+                    if !v.is_null() && !v.is_unknown() {
+                        b.block.validate(v, &p, diags);
+                    }
+                }
+                Nesting::List | Nesting::Set => {
+                    for (i, item) in v.elements().iter().enumerate() {
+                        b.block.validate(item, &p.clone().index(i as i64), diags);
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn path_join(base: &AttrPath, name: &str) -> AttrPath {
+    base.clone().attr(name)
+}
+
+/// A versioned schema of a provider, resource or data source.
+#[derive(Clone, Default)]
+pub struct Schema {
+    pub version: i64,
+    pub block: Block,
+}
+
+impl Schema {
+    pub fn new(block: Block) -> Schema {
+        Schema { version: 0, block }
+    }
+    pub fn ty(&self) -> Type {
+        self.block.ty()
+    }
+}
