@@ -1,7 +1,11 @@
 //! Compiles `proto/` with protox (pure Rust), so no system `protoc` is needed.
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let files = ["proto/tfplugin6.proto", "proto/plugin.proto", "proto/health.proto"];
+    let files = [
+        "proto/tfplugin6.proto",
+        "proto/plugin.proto",
+        "proto/health.proto",
+    ];
     for file in files {
         println!("cargo:rerun-if-changed={file}");
     }

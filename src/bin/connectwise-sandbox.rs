@@ -1,1 +1,182 @@
-fn main() {}
+//! `connectwise-sandbox`: runs the ConnectWise Manage (and Umbrella) emulator until Ctrl-C or
+//! SIGTERM, and prints the credentials and the provider block to point Terraform at it.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use connectwise_provider::sandbox::{Sandbox, SandboxConfig};
+
+const USAGE: &str = "usage: connectwise-sandbox [--listen 127.0.0.1:PORT] [--rate-limit N] [--latency-ms N] [--no-client-id] [--allow-remote]
+
+  --listen ADDR     address to bind (default 127.0.0.1:8080; env CW_SANDBOX_LISTEN)
+  --rate-limit N    answer 429 after N requests per minute per company (env CW_SANDBOX_RATE_LIMIT)
+  --latency-ms N    delay every response by N ms (env CW_SANDBOX_LATENCY_MS)
+  --no-client-id    do not require the clientId header
+  --allow-remote    allow a non-loopback listen address";
+
+struct Args {
+    listen: SocketAddr,
+    rate_limit: Option<u32>,
+    latency_ms: u64,
+    require_client_id: bool,
+    allow_remote: bool,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let mut listen = env("CW_SANDBOX_LISTEN").unwrap_or_else(|| "127.0.0.1:8080".into());
+    let mut rate_limit = env("CW_SANDBOX_RATE_LIMIT");
+    let mut latency = env("CW_SANDBOX_LATENCY_MS");
+    let mut require_client_id = true;
+    let mut allow_remote = false;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) => (f.to_string(), Some(v.to_string())),
+            None => (arg.clone(), None),
+        };
+        let mut value = |name: &str| {
+            inline
+                .clone()
+                .or_else(|| args.next())
+                .ok_or(format!("{name} needs a value"))
+        };
+        match flag.as_str() {
+            "--listen" => listen = value("--listen")?,
+            "--rate-limit" => rate_limit = Some(value("--rate-limit")?),
+            "--latency-ms" => latency = Some(value("--latency-ms")?),
+            "--no-client-id" => require_client_id = false,
+            "--allow-remote" => allow_remote = true,
+            "-h" | "--help" => return Err(String::new()),
+            other => return Err(format!("unknown argument {other}")),
+        }
+    }
+    Ok(Args {
+        listen: listen
+            .parse()
+            .map_err(|e| format!("--listen {listen}: {e}"))?,
+        rate_limit: rate_limit
+            .map(|r| {
+                r.parse::<u32>()
+                    .map_err(|e| format!("--rate-limit {r}: {e}"))
+            })
+            .transpose()?,
+        latency_ms: latency
+            .map(|l| {
+                l.parse::<u64>()
+                    .map_err(|e| format!("--latency-ms {l}: {e}"))
+            })
+            .transpose()?
+            .unwrap_or(0),
+        require_client_id,
+        allow_remote,
+    })
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = match parse_args() {
+        Ok(a) => a,
+        Err(e) => {
+            if !e.is_empty() {
+                eprintln!("connectwise-sandbox: {e}");
+            }
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    if !args.listen.ip().is_loopback() && !args.allow_remote {
+        eprintln!(
+            "connectwise-sandbox: refusing to listen on {} (not loopback): the sandbox has fixed, public credentials; pass --allow-remote to do it anyway",
+            args.listen
+        );
+        return ExitCode::from(2);
+    }
+    let config = SandboxConfig {
+        require_client_id: args.require_client_id,
+        rate_limit_per_minute: args.rate_limit,
+        latency: Duration::from_millis(args.latency_ms),
+        ..SandboxConfig::default()
+    };
+    let sandbox = match Sandbox::start_on(config, args.listen).await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("connectwise-sandbox: cannot listen on {}: {e}", args.listen);
+            return ExitCode::FAILURE;
+        }
+    };
+    print_banner(&sandbox);
+    wait_for_stop().await;
+    println!("stopping");
+    sandbox.shutdown().await;
+    ExitCode::SUCCESS
+}
+
+fn print_banner(sandbox: &Sandbox) {
+    let url = sandbox.url();
+    let config = sandbox.config();
+    println!("ConnectWise Manage sandbox listening on {url}");
+    println!("  companyinfo: {url}/login/companyinfo/<companyId>");
+    println!(
+        "  API base:    {url}/{}apis/3.0 (v4_6_release/ accepted too)",
+        config.codebase
+    );
+    println!(
+        "  clientId header {}; rate limit {}; latency {} ms",
+        if config.require_client_id {
+            "required"
+        } else {
+            "optional"
+        },
+        config
+            .rate_limit_per_minute
+            .map_or("none".to_string(), |n| format!("{n}/min")),
+        config.latency.as_millis()
+    );
+    println!("  (sandbox credentials below are fixed test values, not secrets)");
+    for t in &config.tenants {
+        println!();
+        println!("Tenant {}:", t.company_id);
+        println!("  ConnectWise company id: {}", t.company_id);
+        println!("  ConnectWise public key: {}", t.public_key);
+        println!("  ConnectWise private key: {}", t.private_key);
+        println!("  Umbrella API key: {}", t.umbrella_api_key);
+        println!("  Umbrella API secret: {}", t.umbrella_api_secret);
+        println!();
+        println!("provider \"connectwise\" {{");
+        println!("  site_url            = \"{url}\"");
+        println!("  company_id          = \"{}\"", t.company_id);
+        println!("  public_key          = \"{}\"", t.public_key);
+        println!("  private_key         = \"{}\"", t.private_key);
+        println!("  client_id           = \"00000000-0000-4000-8000-000000000000\"");
+        println!("  umbrella_base_url   = \"{url}\"");
+        println!("  umbrella_api_key    = \"{}\"", t.umbrella_api_key);
+        println!("  umbrella_api_secret = \"{}\"", t.umbrella_api_secret);
+        println!("}}");
+    }
+    println!();
+    println!("Ctrl-C or SIGTERM stops the sandbox (all data is in memory).");
+}
+
+async fn wait_for_stop() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

@@ -11,6 +11,7 @@
 //! - [`framework`]: the traits a provider and its resources implement.
 //! - [`serve`](serve()): the go-plugin handshake (AutoMTLS) and the gRPC server.
 
+pub mod client;
 pub mod diag;
 pub mod framework;
 pub mod log;

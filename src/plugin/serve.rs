@@ -139,10 +139,10 @@ pub async fn serve_inner(
     Ok((addr, Box::pin(fut)))
 }
 
-/// A fresh self-signed certificate for `localhost`, shaped like go-plugin's own.
+/// A fresh self-signed certificate for `localhost` (ECDSA P-256, one year).
 fn self_signed_certificate() -> Result<(String, String, Vec<u8>), ServeError> {
     use rcgen::{
-        BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
+        CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
         KeyUsagePurpose,
     };
     let err = |e: rcgen::Error| ServeError::Certificate(e.to_string());
@@ -150,12 +150,13 @@ fn self_signed_certificate() -> Result<(String, String, Vec<u8>), ServeError> {
     let mut params = CertificateParams::new(vec!["localhost".to_string()]).map_err(err)?;
     params.distinguished_name.push(DnType::CommonName, "localhost");
     params.distinguished_name.push(DnType::OrganizationName, "HashiCorp");
-    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    // Not a CA: Terraform pins this exact certificate, and rustls-based
+    // clients (our protocol client) refuse a CA certificate as an end entity.
+    params.is_ca = IsCa::ExplicitNoCa;
     params.key_usages = vec![
         KeyUsagePurpose::DigitalSignature,
         KeyUsagePurpose::KeyEncipherment,
         KeyUsagePurpose::KeyAgreement,
-        KeyUsagePurpose::KeyCertSign,
     ];
     params.extended_key_usages = vec![
         ExtendedKeyUsagePurpose::ServerAuth,

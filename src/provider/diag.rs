@@ -1,0 +1,58 @@
+//! Client errors → Terraform diagnostics, in one place.
+//!
+//! Summaries say what failed ("Cannot create security role"); details say why,
+//! in the API's own words, and what to do. Field errors from ConnectWise are
+//! put on the Terraform attribute they concern, so Terraform points at the
+//! configuration line.
+
+use crate::client::Error;
+use crate::plugin::{AttrPath, Diagnostics};
+
+/// How ConnectWise field names map onto this object's attribute names.
+pub type FieldMap<'a> = &'a [(&'a str, &'a str)];
+
+/// Adds an error for `err`, which happened while trying to `action` (e.g.
+/// "create the security role \"Umbrella\"").
+pub fn client_error(diags: &mut Diagnostics, action: &str, err: &Error) {
+    client_error_on(diags, action, err, &[]);
+}
+
+/// Like [`client_error`], and puts ConnectWise's field errors on attributes.
+pub fn client_error_on(diags: &mut Diagnostics, action: &str, err: &Error, fields: FieldMap<'_>) {
+    let summary = format!("Cannot {action}");
+    let hint = match err {
+        Error::Unauthorized { .. } => {
+            "\n\nCheck the provider's company_id, public_key, private_key and client_id (or the \
+             CONNECTWISE_* environment variables)."
+        }
+        Error::Forbidden { .. } => {
+            "\n\nThe API member the provider acts as needs a security role that allows this call."
+        }
+        Error::RateLimited { .. } => {
+            "\n\nConnectWise is throttling requests. Run again later or with a lower -parallelism."
+        }
+        Error::Timeout { .. } | Error::Transport { .. } => {
+            "\n\nCheck the provider's site and the network path to it; raise request_timeout if the \
+             server is slow."
+        }
+        _ => "",
+    };
+    let mut placed = false;
+    for fe in err.field_errors() {
+        if let Some((_, attr)) = fields.iter().find(|(api, _)| api.eq_ignore_ascii_case(&fe.field)) {
+            diags.attr_error(AttrPath::root(attr), summary.clone(), format!("{} ({})", fe.message, err));
+            placed = true;
+        }
+    }
+    if !placed {
+        diags.error(summary, format!("{err}{hint}"));
+    }
+}
+
+/// An import id that does not have the expected form.
+pub fn bad_import_id(diags: &mut Diagnostics, id: &str, expected: &str) {
+    diags.error(
+        "Invalid import id",
+        format!("The import id {id:?} does not have the expected form. Expected {expected}."),
+    );
+}
