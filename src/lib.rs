@@ -7,6 +7,7 @@
 
 pub mod catalogue;
 pub mod client;
+pub mod docs;
 pub mod plugin;
 pub mod provider;
 pub mod sandbox;

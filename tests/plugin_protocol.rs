@@ -27,12 +27,17 @@ fn dv(v: &Value, schema: &Schema) -> Option<pb::DynamicValue> {
 
 #[tokio::test]
 async fn handshake_schema_and_validation_over_mtls() {
-    let mut p = PluginProcess::launch(binary(), &[]).await.expect("provider starts");
+    let mut p = PluginProcess::launch(binary(), &[])
+        .await
+        .expect("provider starts");
     assert_eq!(p.handshake.core_version, 1);
     assert_eq!(p.handshake.protocol_version, 6);
     assert_eq!(p.handshake.network, "tcp");
     assert!(p.handshake.address.starts_with("127.0.0.1:"));
-    assert!(!p.handshake.certificate.is_empty(), "AutoMTLS certificate announced");
+    assert!(
+        !p.handshake.certificate.is_empty(),
+        "AutoMTLS certificate announced"
+    );
 
     let schema = p
         .provider
@@ -45,7 +50,11 @@ async fn handshake_schema_and_validation_over_mtls() {
     let name = block.attributes.iter().find(|a| a.name == "name").unwrap();
     assert!(name.required && !name.description.is_empty());
     let provider_block = schema.provider.unwrap().block.unwrap();
-    let private_key = provider_block.attributes.iter().find(|a| a.name == "private_key").unwrap();
+    let private_key = provider_block
+        .attributes
+        .iter()
+        .find(|a| a.name == "private_key")
+        .unwrap();
     assert!(private_key.sensitive, "private_key is sensitive");
 
     // A 31-character name is rejected with a diagnostic on `name`.
@@ -65,14 +74,21 @@ async fn handshake_schema_and_validation_over_mtls() {
     let step = &diag.attribute.as_ref().unwrap().steps[0];
     assert_eq!(
         step.selector,
-        Some(pb::attribute_path::step::Selector::AttributeName("name".into()))
+        Some(pb::attribute_path::step::Selector::AttributeName(
+            "name".into()
+        ))
     );
-    assert!(p.shutdown().await.is_some_and(|s| s.success()), "clean exit after Shutdown");
+    assert!(
+        p.shutdown().await.is_some_and(|s| s.success()),
+        "clean exit after Shutdown"
+    );
 }
 
 #[tokio::test]
 async fn plan_with_unknown_values_stays_unknown() {
-    let mut p = PluginProcess::launch(binary(), &[]).await.expect("provider starts");
+    let mut p = PluginProcess::launch(binary(), &[])
+        .await
+        .expect("provider starts");
     let schema = connectwise_provider::provider::security_role::role_schema();
     let config = Value::object().with("name", Value::Unknown);
     let resp = p
@@ -91,7 +107,11 @@ async fn plan_with_unknown_values_stays_unknown() {
     let planned = from_msgpack(&resp.planned_state.unwrap().msgpack, &schema.ty()).unwrap();
     assert!(planned.get("name").is_unknown());
     assert!(planned.get("id").is_unknown());
-    assert_eq!(planned.get("admin_flag"), &Value::Bool(false), "default applied");
+    assert_eq!(
+        planned.get("admin_flag"),
+        &Value::Bool(false),
+        "default applied"
+    );
     p.shutdown().await;
 }
 
@@ -138,9 +158,10 @@ impl Provider for Panicky {
 #[tokio::test]
 async fn panic_in_a_resource_becomes_an_error_diagnostic() {
     let (tx, rx) = tokio::sync::oneshot::channel();
-    let (addr, running) = connectwise_provider::plugin::serve::serve_inner(Arc::new(Panicky), None, Some(tx))
-        .await
-        .expect("serve");
+    let (addr, running) =
+        connectwise_provider::plugin::serve::serve_inner(Arc::new(Panicky), None, Some(tx))
+            .await
+            .expect("serve");
     tokio::spawn(running);
     let line = rx.await.unwrap();
     assert!(line.starts_with("1|6|tcp|127.0.0.1:"), "{line}");

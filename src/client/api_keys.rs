@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::extensions::{ExtCall, paths};
 use super::http::Call;
-use super::models::{Info, de_info};
+use super::models::{Info, de_info, de_string};
 use super::{Conditions, ConnectWise, Error, Secret};
 
 /// An API key of a member. Not in the published API specification.
@@ -20,7 +20,7 @@ pub struct ApiKey {
     #[serde(default)]
     pub description: Option<String>,
     /// Public key.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "de_string")]
     pub public_key: String,
     /// Private key: present only in the answer to [`ApiKeys::create`].
     #[serde(default)]

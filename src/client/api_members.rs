@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::http::{Call, segment};
-use super::models::{Info, PatchOp, Reference, de_info};
+use super::models::{Info, PatchOp, Reference, de_info, de_string};
 use super::security_roles::pick_by_name;
 use super::{Conditions, ConnectWise, Error};
 
@@ -17,7 +17,7 @@ pub struct ApiMember {
     #[serde(default, skip_serializing)]
     pub id: Option<i32>,
     /// Member ID (required, at most 15 characters).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "de_string")]
     pub identifier: String,
     /// Member name (at most 30 characters; required on updates).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use super::http::Call;
-use super::models::{Info, de_info};
+use super::models::{Info, de_info, de_string};
 use super::security_roles::pick_by_name;
 use super::{Conditions, ConnectWise, Error};
 
@@ -16,7 +16,7 @@ pub struct Location {
     /// Record id.
     pub id: i32,
     /// Location name.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "de_string")]
     pub name: String,
     /// ConnectWise metadata; never compared.
     #[serde(rename = "_info", default, deserialize_with = "de_info")]
@@ -33,7 +33,7 @@ pub struct Department {
     #[serde(default)]
     pub identifier: Option<String>,
     /// Department name.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "de_string")]
     pub name: String,
     /// ConnectWise metadata; never compared.
     #[serde(rename = "_info", default, deserialize_with = "de_info")]
@@ -47,7 +47,7 @@ pub struct TimeZoneSetup {
     /// Record id.
     pub id: i32,
     /// Time zone name.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "de_string")]
     pub name: String,
     /// Offset from UTC in hours.
     #[serde(default)]
@@ -65,7 +65,7 @@ pub struct CorporateStructureLevel {
     /// Record id.
     pub id: i32,
     /// Level name, e.g. `Corporate (Level 1)`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "de_string")]
     pub name: String,
     /// ConnectWise metadata; never compared.
     #[serde(rename = "_info", default, deserialize_with = "de_info")]

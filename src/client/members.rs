@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::http::{Call, segment};
-use super::models::{Info, Reference, de_info};
+use super::models::{Info, Reference, de_info, de_string};
 use super::security_roles::pick_by_name;
 use super::{Conditions, ConnectWise, Error, Secret};
 
@@ -14,7 +14,7 @@ pub struct Member {
     /// Record id.
     pub id: i32,
     /// Member ID used to log in.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "de_string")]
     pub identifier: String,
     /// First name.
     #[serde(default)]

@@ -32,6 +32,11 @@ pub(crate) fn de_info<'de, D: Deserializer<'de>>(
     }))
 }
 
+/// Reads a string that may be `null` or absent as the empty string.
+pub(crate) fn de_string<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    Ok(Option::<String>::deserialize(deserializer)?.unwrap_or_default())
+}
+
 /// A reference from one record to another: `{id, name | identifier, _info}`.
 ///
 /// On writes `{ "id": n }` suffices; `_info` is never sent.

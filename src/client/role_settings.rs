@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::extensions::{ExtCall, paths};
 use super::http::Call;
-use super::models::{Info, PatchOp, de_info};
+use super::models::{Info, PatchOp, de_info, de_string};
 use super::{ConnectWise, Error};
 
 /// An access level of a module function.
@@ -156,7 +156,7 @@ pub struct CustomizeItem {
     #[serde(default)]
     pub customize_identifier: Option<String>,
     /// The entry as the UI shows it, e.g. `Service / Priority`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "de_string")]
     pub item_identifier: String,
     /// ConnectWise metadata; never compared.
     #[serde(rename = "_info", default, deserialize_with = "de_info")]

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::http::Call;
-use super::models::{Info, de_info};
+use super::models::{Info, de_info, de_string};
 use super::{Conditions, ConnectWise, Error};
 
 /// A security role (System > Security Roles; `name` is the UI's "Role ID").
@@ -13,7 +13,7 @@ pub struct SecurityRole {
     /// Record id.
     pub id: i32,
     /// Role name, at most 30 characters.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "de_string")]
     pub name: String,
     /// Role type (from API version 2022.2), at most 30 characters.
     #[serde(default)]

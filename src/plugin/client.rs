@@ -11,8 +11,8 @@ use base64::Engine;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity};
 
-use super::proto::plugin::grpc_controller_client::GrpcControllerClient;
 use super::proto::plugin::Empty;
+use super::proto::plugin::grpc_controller_client::GrpcControllerClient;
 use super::proto::tfplugin6::provider_client::ProviderClient;
 use super::serve::{MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE};
 
@@ -47,8 +47,12 @@ impl Handshake {
         if parts.len() < 5 {
             return Err(err("expected at least 5 fields separated by '|'"));
         }
-        let core_version = parts[0].parse().map_err(|_| err("core version is not a number"))?;
-        let protocol_version = parts[1].parse().map_err(|_| err("protocol version is not a number"))?;
+        let core_version = parts[0]
+            .parse()
+            .map_err(|_| err("core version is not a number"))?;
+        let protocol_version = parts[1]
+            .parse()
+            .map_err(|_| err("protocol version is not a number"))?;
         let certificate = match parts.get(5) {
             Some(c) if !c.is_empty() => base64::engine::general_purpose::STANDARD_NO_PAD
                 .decode(c.trim_end_matches('='))
@@ -93,7 +97,10 @@ pub enum LaunchError {
 
 impl PluginProcess {
     /// Starts `binary` as Terraform would and connects to it over mTLS.
-    pub async fn launch(binary: &Path, extra_env: &[(&str, &str)]) -> Result<PluginProcess, LaunchError> {
+    pub async fn launch(
+        binary: &Path,
+        extra_env: &[(&str, &str)],
+    ) -> Result<PluginProcess, LaunchError> {
         let (client_cert_pem, client_key_pem) = client_certificate()?;
         let started = Instant::now();
         let mut cmd = tokio::process::Command::new(binary);
@@ -134,7 +141,8 @@ impl PluginProcess {
             child,
             handshake,
             handshake_time,
-            provider: ProviderClient::new(channel.clone()).max_decoding_message_size(256 * 1024 * 1024),
+            provider: ProviderClient::new(channel.clone())
+                .max_decoding_message_size(256 * 1024 * 1024),
             controller: GrpcControllerClient::new(channel),
         })
     }

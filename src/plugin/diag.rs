@@ -82,7 +82,12 @@ impl Diagnostics {
         self.push(Severity::Warning, summary, detail, None);
     }
     /// Adds an error on an attribute; Terraform shows the configuration line.
-    pub fn attr_error(&mut self, path: AttrPath, summary: impl Into<String>, detail: impl Into<String>) {
+    pub fn attr_error(
+        &mut self,
+        path: AttrPath,
+        summary: impl Into<String>,
+        detail: impl Into<String>,
+    ) {
         self.push(Severity::Error, summary, detail, Some(path));
     }
     /// Adds a warning on an attribute.
@@ -130,7 +135,10 @@ mod tests {
     fn paths_print_like_terraform_addresses() {
         let p = AttrPath::root("umbrella").index(0).attr("api_key");
         assert_eq!(p.to_string(), "umbrella[0].api_key");
-        assert_eq!(AttrPath::root("tables").key("a").to_string(), "tables[\"a\"]");
+        assert_eq!(
+            AttrPath::root("tables").key("a").to_string(),
+            "tables[\"a\"]"
+        );
     }
 
     #[test]

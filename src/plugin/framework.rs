@@ -24,7 +24,9 @@ impl Private {
         if bytes.is_empty() {
             return Private::default();
         }
-        serde_json::from_slice(bytes).map(Private).unwrap_or_default()
+        serde_json::from_slice(bytes)
+            .map(Private)
+            .unwrap_or_default()
     }
     pub fn to_bytes(&self) -> Vec<u8> {
         if self.0.is_empty() {
@@ -119,6 +121,10 @@ pub trait Resource: Send + Sync + 'static {
     /// The type name without the provider prefix, e.g. `security_role`.
     fn name(&self) -> &'static str;
     fn schema(&self) -> Schema;
+    /// Extra Markdown for the documentation page (e.g. the REST calls used).
+    fn doc_sections(&self) -> &'static str {
+        ""
+    }
     /// Checks across attributes, after the schema's validators ran.
     async fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
     /// Adjusts the plan the schema produced (look-ups, cross-attribute rules).
@@ -138,6 +144,10 @@ pub trait Resource: Send + Sync + 'static {
 pub trait DataSource: Send + Sync + 'static {
     fn name(&self) -> &'static str;
     fn schema(&self) -> Schema;
+    /// Extra Markdown for the documentation page.
+    fn doc_sections(&self) -> &'static str {
+        ""
+    }
     async fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
     /// Fills in the computed attributes of `config`.
     async fn read(&self, config: &Value, diags: &mut Diagnostics) -> Value;
@@ -156,9 +166,17 @@ pub struct EphemeralOpen {
 pub trait EphemeralResource: Send + Sync + 'static {
     fn name(&self) -> &'static str;
     fn schema(&self) -> Schema;
+    /// Extra Markdown for the documentation page.
+    fn doc_sections(&self) -> &'static str {
+        ""
+    }
     async fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
     async fn open(&self, config: &Value, diags: &mut Diagnostics) -> Option<EphemeralOpen>;
-    async fn renew(&self, _private: &Private, _diags: &mut Diagnostics) -> Option<std::time::SystemTime> {
+    async fn renew(
+        &self,
+        _private: &Private,
+        _diags: &mut Diagnostics,
+    ) -> Option<std::time::SystemTime> {
         None
     }
     async fn close(&self, _private: &Private, _diags: &mut Diagnostics) {}

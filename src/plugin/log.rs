@@ -55,12 +55,16 @@ struct Fields(serde_json::Map<String, serde_json::Value>);
 
 impl Visit for Fields {
     fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        self.0
-            .insert(field_name(field), serde_json::Value::String(format!("{value:?}")));
+        self.0.insert(
+            field_name(field),
+            serde_json::Value::String(format!("{value:?}")),
+        );
     }
     fn record_str(&mut self, field: &Field, value: &str) {
-        self.0
-            .insert(field_name(field), serde_json::Value::String(value.to_string()));
+        self.0.insert(
+            field_name(field),
+            serde_json::Value::String(value.to_string()),
+        );
     }
     fn record_i64(&mut self, field: &Field, value: i64) {
         self.0.insert(field_name(field), value.into());
@@ -101,7 +105,10 @@ impl<S: Subscriber> Layer<S> for HclogLayer {
             Level::ERROR => "error",
         };
         line.insert("@level".into(), level.into());
-        line.insert("@module".into(), format!("{}.{}", self.module, meta.target()).into());
+        line.insert(
+            "@module".into(),
+            format!("{}.{}", self.module, meta.target()).into(),
+        );
         line.insert("@timestamp".into(), now_rfc3339().into());
         line.entry("@message").or_insert_with(|| "".into());
         if let Ok(mut text) = serde_json::to_string(&line) {
@@ -116,5 +123,7 @@ fn now_rfc3339() -> String {
     let fmt = time::macros::format_description!(
         "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"
     );
-    time::OffsetDateTime::now_utc().format(&fmt).unwrap_or_default()
+    time::OffsetDateTime::now_utc()
+        .format(&fmt)
+        .unwrap_or_default()
 }

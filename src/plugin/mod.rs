@@ -41,6 +41,6 @@ pub use framework::{
     ApplyRequest, DataSource, EphemeralOpen, EphemeralResource, PlanRequest, PlanResponse, Private,
     Provider, ReadRequest, Resource, StateResponse,
 };
-pub use schema::{Attribute, Block, Nesting, NestedBlock, Schema, Validator};
+pub use schema::{Attribute, Block, NestedBlock, Nesting, Schema, Validator};
 pub use serve::serve;
 pub use value::{Type, Value};

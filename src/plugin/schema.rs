@@ -32,9 +32,13 @@ impl Validator {
                     let n = s.chars().count();
                     if n < *min || n > *max {
                         let detail = if *min == *max {
-                            format!("Attribute {path} must be exactly {min} characters long, got {n}.")
+                            format!(
+                                "Attribute {path} must be exactly {min} characters long, got {n}."
+                            )
                         } else if *min == 0 {
-                            format!("Attribute {path} must be at most {max} characters long, got {n}.")
+                            format!(
+                                "Attribute {path} must be at most {max} characters long, got {n}."
+                            )
                         } else {
                             format!(
                                 "Attribute {path} must be between {min} and {max} characters long, got {n}."
@@ -57,7 +61,11 @@ impl Validator {
                             "Invalid Attribute Value Match",
                             format!(
                                 "Attribute {path} value must be one of: {}; got {s:?}.{hint}",
-                                allowed.iter().map(|a| format!("{a:?}")).collect::<Vec<_>>().join(", ")
+                                allowed
+                                    .iter()
+                                    .map(|a| format!("{a:?}"))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
                             ),
                         );
                     }
@@ -98,11 +106,17 @@ impl Validator {
     /// One line for documentation, e.g. "Must be one of `None`, `My`, `All`."
     pub fn describe(&self) -> Option<String> {
         match self {
-            Validator::Length { min, max } if *min == 0 => Some(format!("At most {max} characters.")),
+            Validator::Length { min, max } if *min == 0 => {
+                Some(format!("At most {max} characters."))
+            }
             Validator::Length { min, max } => Some(format!("Between {min} and {max} characters.")),
             Validator::OneOf(allowed) => Some(format!(
                 "One of {}.",
-                allowed.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ")
+                allowed
+                    .iter()
+                    .map(|a| format!("`{a}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )),
             Validator::Range { min, max } => Some(format!("Between {min} and {max}.")),
             Validator::Each(inner) => inner.describe().map(|d| format!("Each element: {d}")),
@@ -267,8 +281,11 @@ impl Block {
     }
     /// The object type of this block's values.
     pub fn ty(&self) -> Type {
-        let mut fields: BTreeMap<String, Type> =
-            self.attributes.iter().map(|a| (a.name.clone(), a.ty.clone())).collect();
+        let mut fields: BTreeMap<String, Type> = self
+            .attributes
+            .iter()
+            .map(|a| (a.name.clone(), a.ty.clone()))
+            .collect();
         for b in &self.blocks {
             let inner = b.block.ty();
             let t = match b.nesting {

@@ -62,7 +62,9 @@ pub async fn serve(provider: Arc<dyn Provider>) -> Result<(), ServeError> {
             return Err(ServeError::UnsupportedProtocol(versions));
         }
     }
-    let client_cert = std::env::var("PLUGIN_CLIENT_CERT").ok().filter(|c| !c.is_empty());
+    let client_cert = std::env::var("PLUGIN_CLIENT_CERT")
+        .ok()
+        .filter(|c| !c.is_empty());
     let (_addr, running) = serve_inner(provider, client_cert, None).await?;
     running.await
 }
@@ -73,7 +75,13 @@ pub async fn serve_inner(
     provider: Arc<dyn Provider>,
     client_cert_pem: Option<String>,
     announce: Option<tokio::sync::oneshot::Sender<String>>,
-) -> Result<(SocketAddr, Pin<Box<dyn Future<Output = Result<(), ServeError>> + Send>>), ServeError> {
+) -> Result<
+    (
+        SocketAddr,
+        Pin<Box<dyn Future<Output = Result<(), ServeError>> + Send>>,
+    ),
+    ServeError,
+> {
     let incoming = TcpIncoming::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
         .map_err(ServeError::Listen)?
         .with_nodelay(Some(true));
@@ -97,18 +105,21 @@ pub async fn serve_inner(
 
     let provider_service = ProviderService::new(provider);
     let router = builder
-        .add_service(ProviderServer::new(provider_service).max_decoding_message_size(256 * 1024 * 1024))
-        .add_service(grpc_controller_server::GrpcControllerServer::new(Controller {
-            shutdown: shutdown_tx.clone(),
-        }))
+        .add_service(
+            ProviderServer::new(provider_service).max_decoding_message_size(256 * 1024 * 1024),
+        )
+        .add_service(grpc_controller_server::GrpcControllerServer::new(
+            Controller {
+                shutdown: shutdown_tx.clone(),
+            },
+        ))
         .add_service(grpc_stdio_server::GrpcStdioServer::new(Stdio {
             shutdown: shutdown_rx.clone(),
         }))
         .add_service(health_server::HealthServer::new(Health));
 
-    let line = format!(
-        "{CORE_PROTOCOL_VERSION}|{APP_PROTOCOL_VERSION}|tcp|{addr}|grpc|{cert_field}"
-    );
+    let line =
+        format!("{CORE_PROTOCOL_VERSION}|{APP_PROTOCOL_VERSION}|tcp|{addr}|grpc|{cert_field}");
     match announce {
         Some(tx) => {
             let _ = tx.send(line);
@@ -142,14 +153,17 @@ pub async fn serve_inner(
 /// A fresh self-signed certificate for `localhost` (ECDSA P-256, one year).
 fn self_signed_certificate() -> Result<(String, String, Vec<u8>), ServeError> {
     use rcgen::{
-        CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
-        KeyUsagePurpose,
+        CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair, KeyUsagePurpose,
     };
     let err = |e: rcgen::Error| ServeError::Certificate(e.to_string());
     let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(err)?;
     let mut params = CertificateParams::new(vec!["localhost".to_string()]).map_err(err)?;
-    params.distinguished_name.push(DnType::CommonName, "localhost");
-    params.distinguished_name.push(DnType::OrganizationName, "HashiCorp");
+    params
+        .distinguished_name
+        .push(DnType::CommonName, "localhost");
+    params
+        .distinguished_name
+        .push(DnType::OrganizationName, "HashiCorp");
     // Not a CA: Terraform pins this exact certificate, and rustls-based
     // clients (our protocol client) refuse a CA certificate as an end entity.
     params.is_ca = IsCa::ExplicitNoCa;
@@ -176,7 +190,10 @@ struct Controller {
 
 #[tonic::async_trait]
 impl grpc_controller_server::GrpcController for Controller {
-    async fn shutdown(&self, _req: Request<goplugin::Empty>) -> Result<Response<goplugin::Empty>, Status> {
+    async fn shutdown(
+        &self,
+        _req: Request<goplugin::Empty>,
+    ) -> Result<Response<goplugin::Empty>, Status> {
         let _ = self.shutdown.send(true);
         Ok(Response::new(goplugin::Empty {}))
     }

@@ -67,7 +67,10 @@ impl ProviderService {
             .map(|r| {
                 let schema = r.schema();
                 let ty = schema.ty();
-                (format!("{prefix}_{}", r.name()), Entry { imp: r, schema, ty })
+                (
+                    format!("{prefix}_{}", r.name()),
+                    Entry { imp: r, schema, ty },
+                )
             })
             .collect();
         let data_sources = provider
@@ -76,7 +79,10 @@ impl ProviderService {
             .map(|d| {
                 let schema = d.schema();
                 let ty = schema.ty();
-                (format!("{prefix}_{}", d.name()), Entry { imp: d, schema, ty })
+                (
+                    format!("{prefix}_{}", d.name()),
+                    Entry { imp: d, schema, ty },
+                )
             })
             .collect();
         let ephemerals = provider
@@ -85,7 +91,10 @@ impl ProviderService {
             .map(|e| {
                 let schema = e.schema();
                 let ty = schema.ty();
-                (format!("{prefix}_{}", e.name()), Entry { imp: e, schema, ty })
+                (
+                    format!("{prefix}_{}", e.name()),
+                    Entry { imp: e, schema, ty },
+                )
             })
             .collect();
         ProviderService {
@@ -193,7 +202,12 @@ fn answer<R: WithDiagnostics>(d: &Diagnostics) -> R {
     r
 }
 
-fn decode(dv: Option<pb::DynamicValue>, ty: &Type, what: &str, d: &mut Diagnostics) -> Option<Value> {
+fn decode(
+    dv: Option<pb::DynamicValue>,
+    ty: &Type,
+    what: &str,
+    d: &mut Diagnostics,
+) -> Option<Value> {
     let Some(dv) = dv else {
         return Some(Value::Null);
     };
@@ -260,7 +274,12 @@ impl Inner {
 
 /// The framework's planning: defaults, write-only nulls, replacement and
 /// "known after apply" for computed attributes, from the schema's flags.
-pub fn plan_from_schema(block: &Block, config: &Value, prior: &Value, proposed: &Value) -> (Value, Vec<AttrPath>) {
+pub fn plan_from_schema(
+    block: &Block,
+    config: &Value,
+    prior: &Value,
+    proposed: &Value,
+) -> (Value, Vec<AttrPath>) {
     let mut planned = proposed.clone();
     for a in &block.attributes {
         if a.write_only {
@@ -287,7 +306,11 @@ pub fn plan_from_schema(block: &Block, config: &Value, prior: &Value, proposed: 
     }
     let changed = creating || !planned.same_as(prior);
     if changed {
-        for a in block.attributes.iter().filter(|a| is_provider_computed(a, config)) {
+        for a in block
+            .attributes
+            .iter()
+            .filter(|a| is_provider_computed(a, config))
+        {
             if creating || !a.use_state_for_unknown {
                 planned.set(&a.name, Value::Unknown);
             }
@@ -326,18 +349,24 @@ impl pb::provider_server::Provider for ProviderService {
             data_sources: i
                 .data_sources
                 .keys()
-                .map(|k| pb::get_metadata::DataSourceMetadata { type_name: k.clone() })
+                .map(|k| pb::get_metadata::DataSourceMetadata {
+                    type_name: k.clone(),
+                })
                 .collect(),
             resources: i
                 .resources
                 .keys()
-                .map(|k| pb::get_metadata::ResourceMetadata { type_name: k.clone() })
+                .map(|k| pb::get_metadata::ResourceMetadata {
+                    type_name: k.clone(),
+                })
                 .collect(),
             functions: Vec::new(),
             ephemeral_resources: i
                 .ephemerals
                 .keys()
-                .map(|k| pb::get_metadata::EphemeralMetadata { type_name: k.clone() })
+                .map(|k| pb::get_metadata::EphemeralMetadata {
+                    type_name: k.clone(),
+                })
                 .collect(),
         }))
     }
@@ -379,8 +408,16 @@ impl pb::provider_server::Provider for ProviderService {
         let req = req.into_inner();
         guarded("ValidateProviderConfig", "provider".into(), async move {
             let mut d = Diagnostics::new();
-            if let Some(config) = decode(req.config, &inner.provider_ty, "provider configuration", &mut d) {
-                inner.provider_schema.block.validate(&config, &AttrPath::default(), &mut d);
+            if let Some(config) = decode(
+                req.config,
+                &inner.provider_ty,
+                "provider configuration",
+                &mut d,
+            ) {
+                inner
+                    .provider_schema
+                    .block
+                    .validate(&config, &AttrPath::default(), &mut d);
                 inner.provider.validate(&config, &mut d).await;
             }
             answer(&d)
@@ -400,8 +437,12 @@ impl pb::provider_server::Provider for ProviderService {
             match inner.resource(&req.type_name) {
                 Err(e) => d = e,
                 Ok(r) => {
-                    if let Some(config) = decode(req.config, &r.ty, "resource configuration", &mut d) {
-                        r.schema.block.validate(&config, &AttrPath::default(), &mut d);
+                    if let Some(config) =
+                        decode(req.config, &r.ty, "resource configuration", &mut d)
+                    {
+                        r.schema
+                            .block
+                            .validate(&config, &AttrPath::default(), &mut d);
                         r.imp.validate(&config, &mut d).await;
                     }
                 }
@@ -423,8 +464,12 @@ impl pb::provider_server::Provider for ProviderService {
             match inner.data_source(&req.type_name) {
                 Err(e) => d = e,
                 Ok(r) => {
-                    if let Some(config) = decode(req.config, &r.ty, "data source configuration", &mut d) {
-                        r.schema.block.validate(&config, &AttrPath::default(), &mut d);
+                    if let Some(config) =
+                        decode(req.config, &r.ty, "data source configuration", &mut d)
+                    {
+                        r.schema
+                            .block
+                            .validate(&config, &AttrPath::default(), &mut d);
                         r.imp.validate(&config, &mut d).await;
                     }
                 }
@@ -497,7 +542,10 @@ impl pb::provider_server::Provider for ProviderService {
         _req: Request<pb::upgrade_resource_identity::Request>,
     ) -> Result<Response<pb::upgrade_resource_identity::Response>, Status> {
         let mut d = Diagnostics::new();
-        d.error("Resource identity is not supported", "This provider declares no resource identities.");
+        d.error(
+            "Resource identity is not supported",
+            "This provider declares no resource identities.",
+        );
         Ok(Response::new(answer(&d)))
     }
 
@@ -509,8 +557,16 @@ impl pb::provider_server::Provider for ProviderService {
         let req = req.into_inner();
         guarded("ConfigureProvider", "provider".into(), async move {
             let mut d = Diagnostics::new();
-            if let Some(config) = decode(req.config, &inner.provider_ty, "provider configuration", &mut d) {
-                inner.provider.configure(&req.terraform_version, &config, &mut d).await;
+            if let Some(config) = decode(
+                req.config,
+                &inner.provider_ty,
+                "provider configuration",
+                &mut d,
+            ) {
+                inner
+                    .provider
+                    .configure(&req.terraform_version, &config, &mut d)
+                    .await;
             }
             answer(&d)
         })
@@ -579,7 +635,8 @@ impl pb::provider_server::Provider for ProviderService {
                     ..Default::default()
                 };
             }
-            let (planned, requires_replace) = plan_from_schema(&r.schema.block, &config, &prior, &proposed);
+            let (planned, requires_replace) =
+                plan_from_schema(&r.schema.block, &config, &prior, &proposed);
             let mut resp = PlanResponse {
                 planned,
                 requires_replace,
@@ -732,7 +789,8 @@ impl pb::provider_server::Provider for ProviderService {
                 Ok(r) => r,
                 Err(e) => return answer(&e),
             };
-            let Some(config) = decode(req.config, &r.ty, "data source configuration", &mut d) else {
+            let Some(config) = decode(req.config, &r.ty, "data source configuration", &mut d)
+            else {
                 return answer(&d);
             };
             let mut state = r.imp.read(&config, &mut d).await;
@@ -762,7 +820,9 @@ impl pb::provider_server::Provider for ProviderService {
                 Err(e) => d = e,
                 Ok(r) => {
                     if let Some(config) = decode(req.config, &r.ty, "configuration", &mut d) {
-                        r.schema.block.validate(&config, &AttrPath::default(), &mut d);
+                        r.schema
+                            .block
+                            .validate(&config, &AttrPath::default(), &mut d);
                         r.imp.validate(&config, &mut d).await;
                     }
                 }
@@ -858,7 +918,10 @@ impl pb::provider_server::Provider for ProviderService {
         Ok(Response::new(pb::call_function::Response {
             result: None,
             error: Some(pb::FunctionError {
-                text: format!("This provider defines no function {:?}.", req.into_inner().name),
+                text: format!(
+                    "This provider defines no function {:?}.",
+                    req.into_inner().name
+                ),
                 function_argument: None,
             }),
         }))
@@ -869,7 +932,9 @@ impl pb::provider_server::Provider for ProviderService {
         _req: Request<pb::stop_provider::Request>,
     ) -> Result<Response<pb::stop_provider::Response>, Status> {
         self.inner.stopping.store(true, Ordering::Relaxed);
-        Ok(Response::new(pb::stop_provider::Response { error: String::new() }))
+        Ok(Response::new(pb::stop_provider::Response {
+            error: String::new(),
+        }))
     }
 }
 
@@ -986,7 +1051,9 @@ mod tests {
 
     #[test]
     fn create_marks_computed_unknown_and_applies_defaults() {
-        let config = Value::object().with("name", Value::string("a")).with("secret_wo", Value::string("s"));
+        let config = Value::object()
+            .with("name", Value::string("a"))
+            .with("secret_wo", Value::string("s"));
         let (planned, replace) = plan_from_schema(&block(), &config, &Value::Null, &config);
         assert!(planned.get("id").is_unknown());
         assert!(planned.get("updated").is_unknown());
@@ -1011,7 +1078,11 @@ mod tests {
         let config = Value::object().with("name", Value::string("b"));
         let (planned, replace) = plan_from_schema(&block(), &config, &prior, &proposed);
         assert_eq!(replace, vec![AttrPath::root("name")]);
-        assert_eq!(planned.get("id").as_str(), Some("1"), "UseStateForUnknown keeps the id");
+        assert_eq!(
+            planned.get("id").as_str(),
+            Some("1"),
+            "UseStateForUnknown keeps the id"
+        );
         assert!(planned.get("updated").is_unknown());
     }
 }

@@ -46,8 +46,10 @@ impl Type {
             Type::Set(e) => json!(["set", e.to_json()]),
             Type::Map(e) => json!(["map", e.to_json()]),
             Type::Object(attrs) => {
-                let fields: serde_json::Map<String, serde_json::Value> =
-                    attrs.iter().map(|(k, t)| (k.clone(), t.to_json())).collect();
+                let fields: serde_json::Map<String, serde_json::Value> = attrs
+                    .iter()
+                    .map(|(k, t)| (k.clone(), t.to_json()))
+                    .collect();
                 json!(["object", fields])
             }
         }
@@ -322,7 +324,11 @@ fn from_rmpv(raw: rmpv::Value, ty: &Type, path: &str) -> Result<Value, DecodeErr
     }
 }
 
-fn decode_items(items: Vec<rmpv::Value>, elem: &Type, path: &str) -> Result<Vec<Value>, DecodeError> {
+fn decode_items(
+    items: Vec<rmpv::Value>,
+    elem: &Type,
+    path: &str,
+) -> Result<Vec<Value>, DecodeError> {
     items
         .into_iter()
         .enumerate()
@@ -515,9 +521,10 @@ mod tests {
     #[test]
     fn msgpack_wrong_shape_is_an_error_with_a_path() {
         let ty = object_type();
-        let bad = to_msgpack(&Value::object().with("count", Value::string("x")), &Type::Object(
-            BTreeMap::from([("count".to_string(), Type::String)]),
-        ));
+        let bad = to_msgpack(
+            &Value::object().with("count", Value::string("x")),
+            &Type::Object(BTreeMap::from([("count".to_string(), Type::String)])),
+        );
         let err = from_msgpack(&bad, &ty).unwrap_err();
         assert!(err.to_string().contains("count"), "{err}");
         assert!(from_msgpack(&[0xc1], &ty).is_err());
@@ -543,6 +550,9 @@ mod tests {
 
     #[test]
     fn type_json_matches_terraform_form() {
-        assert_eq!(Type::set(Type::String).to_json(), serde_json::json!(["set", "string"]));
+        assert_eq!(
+            Type::set(Type::String).to_json(),
+            serde_json::json!(["set", "string"])
+        );
     }
 }

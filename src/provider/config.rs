@@ -97,9 +97,10 @@ const UMBRELLA_SETTINGS: &[Setting] = &[
 ];
 
 fn string_attr(s: &Setting) -> Attribute {
-    let mut a = Attribute::string(s.attr)
-        .optional()
-        .description(&format!("{} Falls back to the `{}` environment variable.", s.doc, s.env));
+    let mut a = Attribute::string(s.attr).optional().description(&format!(
+        "{} Falls back to the `{}` environment variable.",
+        s.doc, s.env
+    ));
     if s.sensitive {
         a = a.sensitive();
     }
@@ -259,7 +260,12 @@ fn lookup(block: &Value, s: &Setting) -> Option<String> {
 fn missing(settings: Vec<&Setting>, prefix: &str, what: &str) -> ConfigProblem {
     let list = settings
         .iter()
-        .map(|s| format!("- {prefix}{} (or the {} environment variable)", s.attr, s.env))
+        .map(|s| {
+            format!(
+                "- {prefix}{} (or the {} environment variable)",
+                s.attr, s.env
+            )
+        })
         .collect::<Vec<_>>()
         .join("\n");
     ConfigProblem {
@@ -269,9 +275,15 @@ fn missing(settings: Vec<&Setting>, prefix: &str, what: &str) -> ConfigProblem {
 }
 
 fn build_connectwise(config: &Value) -> Result<ConnectWise, ConfigProblem> {
-    let values: Vec<(&Setting, Option<String>)> =
-        CONNECTWISE_SETTINGS.iter().map(|s| (s, lookup(config, s))).collect();
-    let absent: Vec<&Setting> = values.iter().filter(|(_, v)| v.is_none()).map(|(s, _)| *s).collect();
+    let values: Vec<(&Setting, Option<String>)> = CONNECTWISE_SETTINGS
+        .iter()
+        .map(|s| (s, lookup(config, s)))
+        .collect();
+    let absent: Vec<&Setting> = values
+        .iter()
+        .filter(|(_, v)| v.is_none())
+        .map(|(s, _)| *s)
+        .collect();
     if !absent.is_empty() {
         return Err(missing(absent, "", "ConnectWise"));
     }
@@ -289,7 +301,12 @@ fn build_connectwise(config: &Value) -> Result<ConnectWise, ConfigProblem> {
         Secret::new(get("private_key")),
         get("client_id"),
     );
-    let opt = |attr: &str| OPTIONAL_SETTINGS.iter().find(|s| s.attr == attr).and_then(|s| lookup(config, s));
+    let opt = |attr: &str| {
+        OPTIONAL_SETTINGS
+            .iter()
+            .find(|s| s.attr == attr)
+            .and_then(|s| lookup(config, s))
+    };
     cfg.codebase = opt("codebase");
     if let Some(v) = opt("api_version") {
         cfg.api_version = v;
@@ -302,10 +319,13 @@ fn build_connectwise(config: &Value) -> Result<ConnectWise, ConfigProblem> {
             ),
         })?;
     }
-    let retries = config
-        .get("max_retries")
-        .as_i64()
-        .or_else(|| std::env::var("CONNECTWISE_MAX_RETRIES").ok()?.trim().parse().ok());
+    let retries = config.get("max_retries").as_i64().or_else(|| {
+        std::env::var("CONNECTWISE_MAX_RETRIES")
+            .ok()?
+            .trim()
+            .parse()
+            .ok()
+    });
     if let Some(r) = retries {
         cfg.max_retries = r.clamp(0, 10) as u32;
     }
@@ -318,11 +338,14 @@ fn build_connectwise(config: &Value) -> Result<ConnectWise, ConfigProblem> {
 fn build_umbrella(block: &Value) -> Result<Umbrella, ConfigProblem> {
     let key = lookup(block, &UMBRELLA_SETTINGS[0]);
     let secret = lookup(block, &UMBRELLA_SETTINGS[1]);
-    let absent: Vec<&Setting> = [(&UMBRELLA_SETTINGS[0], &key), (&UMBRELLA_SETTINGS[1], &secret)]
-        .into_iter()
-        .filter(|(_, v)| v.is_none())
-        .map(|(s, _)| s)
-        .collect();
+    let absent: Vec<&Setting> = [
+        (&UMBRELLA_SETTINGS[0], &key),
+        (&UMBRELLA_SETTINGS[1], &secret),
+    ]
+    .into_iter()
+    .filter(|(_, v)| v.is_none())
+    .map(|(s, _)| s)
+    .collect();
     if !absent.is_empty() {
         let mut p = missing(absent, "umbrella.", "Umbrella");
         p.detail.push_str(
@@ -388,7 +411,10 @@ mod tests {
             .with("umbrella", Value::object().with("api_key", Value::Unknown));
         let mut d = Diagnostics::new();
         Handle::default().configure(&config, &mut d);
-        let paths: Vec<String> = d.iter().filter_map(|x| x.path.as_ref().map(|p| p.to_string())).collect();
+        let paths: Vec<String> = d
+            .iter()
+            .filter_map(|x| x.path.as_ref().map(|p| p.to_string()))
+            .collect();
         assert_eq!(paths, vec!["site", "umbrella.api_key"]);
     }
 }

@@ -39,8 +39,15 @@ pub fn client_error_on(diags: &mut Diagnostics, action: &str, err: &Error, field
     };
     let mut placed = false;
     for fe in err.field_errors() {
-        if let Some((_, attr)) = fields.iter().find(|(api, _)| api.eq_ignore_ascii_case(&fe.field)) {
-            diags.attr_error(AttrPath::root(attr), summary.clone(), format!("{} ({})", fe.message, err));
+        if let Some((_, attr)) = fields
+            .iter()
+            .find(|(api, _)| api.eq_ignore_ascii_case(&fe.field))
+        {
+            diags.attr_error(
+                AttrPath::root(attr),
+                summary.clone(),
+                format!("{} ({})", fe.message, err),
+            );
             placed = true;
         }
     }

@@ -2,8 +2,8 @@
 //! and data source (schema, plan, create, read, update, delete, import).
 
 pub mod config;
-pub mod diag;
 pub mod data_sources;
+pub mod diag;
 pub mod security_role;
 
 use std::sync::Arc;
@@ -41,11 +41,15 @@ impl Provider for ConnectWiseProvider {
 
     fn resources(&self) -> Vec<Arc<dyn Resource>> {
         let h = &self.handle;
-        vec![Arc::new(security_role::SecurityRoleResource::new(h.clone()))]
+        vec![Arc::new(security_role::SecurityRoleResource::new(
+            h.clone(),
+        ))]
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
         let h = &self.handle;
-        vec![Arc::new(data_sources::security_role::SecurityRoleDataSource::new(h.clone()))]
+        vec![Arc::new(
+            data_sources::security_role::SecurityRoleDataSource::new(h.clone()),
+        )]
     }
 }

@@ -83,7 +83,10 @@ pub fn role_state(role: &SecurityRole) -> Value {
         .with("name", Value::string(&role.name))
         .with("role_type", Value::opt_string(role.role_type.clone()))
         .with("admin_flag", Value::Bool(role.admin_flag.unwrap_or(false)))
-        .with("inactive_flag", Value::Bool(role.inactive_flag.unwrap_or(false)))
+        .with(
+            "inactive_flag",
+            Value::Bool(role.inactive_flag.unwrap_or(false)),
+        )
 }
 
 /// Parses a role id kept in state.
@@ -103,6 +106,16 @@ impl Resource for SecurityRoleResource {
         role_schema()
     }
 
+    fn doc_sections(&self) -> &'static str {
+        "## REST calls\n\n\
+         All in ConnectWise's published API specification:\n\n\
+         | Operation | Call |\n|---|---|\n\
+         | create | `POST /system/securityroles` |\n\
+         | read, import | `GET /system/securityroles/{id}`; import by name uses `GET /system/securityroles?conditions=name=\"...\"` |\n\
+         | update | none: the API has no update, so every change replaces the role |\n\
+         | delete | `DELETE /system/securityroles/{id}` (refused while an active member uses the role) |\n"
+    }
+
     async fn create(&self, req: &ApplyRequest, resp: &mut StateResponse) {
         let Some(cw) = self.handle.connectwise(&mut resp.diags) else {
             return;
@@ -118,11 +131,13 @@ impl Resource for SecurityRoleResource {
         match cw.security_roles().create(&body).await {
             Ok(role) => resp.state = role_state(&role),
             Err(e) => {
-                let exists = e
-                    .field_errors()
-                    .iter()
-                    .any(|f| f.code == "ObjectExists");
-                client_error_on(&mut resp.diags, &format!("create security role {name:?}"), &e, FIELDS);
+                let exists = e.field_errors().iter().any(|f| f.code == "ObjectExists");
+                client_error_on(
+                    &mut resp.diags,
+                    &format!("create security role {name:?}"),
+                    &e,
+                    FIELDS,
+                );
                 if exists {
                     resp.diags.warning(
                         "The role already exists",
@@ -166,11 +181,7 @@ impl Resource for SecurityRoleResource {
         match cw.security_roles().delete(id).await {
             Ok(()) => {}
             Err(e) if e.is_not_found() => {}
-            Err(e) => client_error(
-                &mut resp.diags,
-                &format!("delete security role {id}"),
-                &e,
-            ),
+            Err(e) => client_error(&mut resp.diags, &format!("delete security role {id}"), &e),
         }
     }
 

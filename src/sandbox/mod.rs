@@ -108,6 +108,7 @@ impl Default for SandboxConfig {
 pub struct Sandbox {
     addr: SocketAddr,
     state: SandboxState,
+    umbrella: umbrella::UmbrellaState,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<()>,
 }
@@ -124,11 +125,10 @@ impl Sandbox {
         let state = SandboxState::new(config);
         state.set_addr(addr);
         let app = connectwise_router(state.clone());
-        // >>> UMBRELLA MERGE POINT (owned by the Umbrella emulator's engineer). Build its state from
-        // `config.tenants` (umbrella_api_key / umbrella_api_secret) with a checker that calls
-        // `state.check_credentials(site, company, public, private)`, then:
-        //     let app = app.merge(umbrella::router(umbrella_state));
+        // Umbrella emulator: one console per tenant, credentials checked against this ConnectWise.
         // The two route sets do not overlap; the layer below then records and delays both.
+        let umbrella = umbrella::UmbrellaState::for_sandbox(&state);
+        let app = app.merge(umbrella::router(umbrella.clone()));
         let app = app.layer(middleware::from_fn_with_state(
             state.clone(),
             record_and_delay,
@@ -145,6 +145,7 @@ impl Sandbox {
         Ok(Sandbox {
             addr,
             state,
+            umbrella,
             stop: Some(stop),
             task,
         })
@@ -165,6 +166,11 @@ impl Sandbox {
 
     pub fn state(&self) -> SandboxState {
         self.state.clone()
+    }
+
+    /// The Umbrella emulator's state (consoles, tokens, PSA settings, its own request log).
+    pub fn umbrella(&self) -> umbrella::UmbrellaState {
+        self.umbrella.clone()
     }
 
     /// Every HTTP request answered so far (ConnectWise and Umbrella).

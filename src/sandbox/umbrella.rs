@@ -277,6 +277,31 @@ impl UmbrellaState {
         self.lock().console_mut(api_key).map(f)
     }
 
+    /// The emulator of a [`super::Sandbox`]: one console per tenant (see [`sandbox_console`]);
+    /// `connectionStatus` is [`super::SandboxState::check_credentials`] against its ConnectWise.
+    pub fn for_sandbox(sandbox: &super::SandboxState) -> Self {
+        let consoles = sandbox
+            .config()
+            .tenants
+            .iter()
+            .enumerate()
+            .map(|(index, tenant)| {
+                sandbox_console(index, &tenant.umbrella_api_key, &tenant.umbrella_api_secret)
+            })
+            .collect();
+        let connectwise = sandbox.clone();
+        Self::new(
+            consoles,
+            Arc::new(move |site, company, public, private| {
+                match connectwise.check_credentials(site, company, public, private) {
+                    super::CredentialCheck::Ok => CredentialStatus::Ok,
+                    super::CredentialCheck::Unauthorized => CredentialStatus::Unauthorized,
+                    super::CredentialCheck::Unreachable => CredentialStatus::Unreachable,
+                }
+            }),
+        )
+    }
+
     /// Checks a bearer token and the rate limit; returns the console's API key.
     fn authorize(&self, headers: &HeaderMap) -> Result<String, Refusal> {
         let bearer = headers
@@ -353,6 +378,25 @@ impl UmbrellaState {
             "connectionStatus": status.as_str(),
             "updatedAt": psa.updated_at,
         })
+    }
+}
+
+/// Names of the customers every sandbox console starts with.
+pub const SANDBOX_CUSTOMERS: [&str; 3] = ["Acme Dental", "Bolt Legal", "Cobalt Clinics"];
+
+/// The sandbox console of tenant number `index`: org id `2000000 + 100 * index`, customers
+/// [`SANDBOX_CUSTOMERS`] with ids `org id + 1`, `+ 2`, `+ 3` (distinct across tenants).
+pub fn sandbox_console(index: usize, api_key: &str, api_secret: &str) -> UmbrellaConsole {
+    let org = 2_000_000 + 100 * index as u64;
+    UmbrellaConsole {
+        api_key: api_key.to_owned(),
+        api_secret: api_secret.to_owned(),
+        org_id: org.to_string(),
+        customers: SANDBOX_CUSTOMERS
+            .iter()
+            .zip(1..)
+            .map(|(name, n)| (org + n, (*name).to_owned()))
+            .collect(),
     }
 }
 

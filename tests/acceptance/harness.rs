@@ -143,35 +143,53 @@ provider "connectwise" {{
             .env_remove("TF_LOG_PATH")
             .env_remove("TF_LOG_PROVIDER");
         for (k, _) in std::env::vars() {
-            if k.starts_with("CONNECTWISE_") || k.starts_with("UMBRELLA_") || k.starts_with("TF_VAR_") {
+            if k.starts_with("CONNECTWISE_")
+                || k.starts_with("UMBRELLA_")
+                || k.starts_with("TF_VAR_")
+            {
                 cmd.env_remove(k);
             }
         }
         for (k, v) in &self.env {
             cmd.env(k, v);
         }
-        let out = cmd.output().await.expect("terraform runs (is it installed?)");
+        let out = cmd
+            .output()
+            .await
+            .expect("terraform runs (is it installed?)");
         Run::from(out)
     }
 
     /// `terraform apply`; panics with Terraform's output when it fails.
     pub async fn apply(&self) -> Run {
-        let run = self.terraform(&["apply", "-auto-approve", "-no-color"]).await;
+        let run = self
+            .terraform(&["apply", "-auto-approve", "-no-color"])
+            .await;
         assert!(run.ok, "terraform apply failed:\n{}", run.text());
         run
     }
 
     /// `terraform apply` that must fail; returns the output.
     pub async fn apply_fails(&self) -> String {
-        let run = self.terraform(&["apply", "-auto-approve", "-no-color"]).await;
-        assert!(!run.ok, "terraform apply succeeded but should have failed:\n{}", run.text());
+        let run = self
+            .terraform(&["apply", "-auto-approve", "-no-color"])
+            .await;
+        assert!(
+            !run.ok,
+            "terraform apply succeeded but should have failed:\n{}",
+            run.text()
+        );
         run.text()
     }
 
     /// `terraform plan` that must fail; returns the output.
     pub async fn plan_fails(&self) -> String {
         let run = self.terraform(&["plan", "-no-color"]).await;
-        assert!(!run.ok, "terraform plan succeeded but should have failed:\n{}", run.text());
+        assert!(
+            !run.ok,
+            "terraform plan succeeded but should have failed:\n{}",
+            run.text()
+        );
         run.text()
     }
 
@@ -211,7 +229,10 @@ provider "connectwise" {{
             .into_iter()
             .filter(|c| c.actions != ["no-op"] && c.actions != ["read"])
             .collect();
-        assert!(changes.is_empty(), "expected an empty plan, got {changes:#?}");
+        assert!(
+            changes.is_empty(),
+            "expected an empty plan, got {changes:#?}"
+        );
     }
 
     /// The actions planned for `address` (e.g. `["update"]`, `["delete","create"]`).
@@ -249,7 +270,11 @@ provider "connectwise" {{
         let rm = self.terraform(&["state", "rm", "-no-color", address]).await;
         assert!(rm.ok, "state rm failed:\n{}", rm.text());
         let run = self.terraform(&["import", "-no-color", address, id]).await;
-        assert!(run.ok, "terraform import {address} {id} failed:\n{}", run.text());
+        assert!(
+            run.ok,
+            "terraform import {address} {id} failed:\n{}",
+            run.text()
+        );
         let after = self.resource(address).await;
         let (Json::Object(b), Json::Object(a)) = (&before, &after) else {
             panic!("unexpected state shape: {before} / {after}");
@@ -258,13 +283,19 @@ provider "connectwise" {{
             if ignore.contains(&k.as_str()) {
                 continue;
             }
-            assert_eq!(a.get(k), Some(v), "attribute {k} differs after importing {address} by {id:?}");
+            assert_eq!(
+                a.get(k),
+                Some(v),
+                "attribute {k} differs after importing {address} by {id:?}"
+            );
         }
     }
 
     /// `terraform destroy`; panics when it fails.
     pub async fn destroy(&self) {
-        let run = self.terraform(&["destroy", "-auto-approve", "-no-color"]).await;
+        let run = self
+            .terraform(&["destroy", "-auto-approve", "-no-color"])
+            .await;
         assert!(run.ok, "terraform destroy failed:\n{}", run.text());
     }
 }

@@ -36,28 +36,53 @@ async fn security_role_lifecycle() {
     assert_eq!(state["name"], "Umbrella");
     assert_eq!(state["admin_flag"], false);
     let id: i32 = state["id"].as_str().unwrap().parse().unwrap();
-    let remote = h.client().security_roles().get(id).await.expect("role exists in the sandbox");
+    let remote = h
+        .client()
+        .security_roles()
+        .get(id)
+        .await
+        .expect("role exists in the sandbox");
     assert_eq!(remote.name, "Umbrella");
     h.expect_empty_plan().await;
 
     // Rename: the API has no update, so the role is replaced.
     h.config(&role("Umbrella PSA"));
-    assert_eq!(h.planned_actions("connectwise_security_role.umbrella").await, ["delete", "create"]);
+    assert_eq!(
+        h.planned_actions("connectwise_security_role.umbrella")
+            .await,
+        ["delete", "create"]
+    );
     h.apply().await;
     let names = role_names(&h).await;
     assert!(names.contains(&"Umbrella PSA".to_string()), "{names:?}");
-    assert!(!names.contains(&"Umbrella".to_string()), "old role deleted: {names:?}");
+    assert!(
+        !names.contains(&"Umbrella".to_string()),
+        "old role deleted: {names:?}"
+    );
     h.expect_empty_plan().await;
 
     // Import by id and by name reads back the same state.
-    let id = h.resource("connectwise_security_role.umbrella").await["id"].as_str().unwrap().to_string();
-    h.import_verify("connectwise_security_role.umbrella", &id, &[]).await;
-    h.import_verify("connectwise_security_role.umbrella", "Umbrella PSA", &[]).await;
+    let id = h.resource("connectwise_security_role.umbrella").await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    h.import_verify("connectwise_security_role.umbrella", &id, &[])
+        .await;
+    h.import_verify("connectwise_security_role.umbrella", "Umbrella PSA", &[])
+        .await;
     h.expect_empty_plan().await;
 
     // Deleted out of band: the plan recreates it.
-    h.client().security_roles().delete(id.parse().unwrap()).await.expect("delete out of band");
-    assert_eq!(h.planned_actions("connectwise_security_role.umbrella").await, ["create"]);
+    h.client()
+        .security_roles()
+        .delete(id.parse().unwrap())
+        .await
+        .expect("delete out of band");
+    assert_eq!(
+        h.planned_actions("connectwise_security_role.umbrella")
+            .await,
+        ["create"]
+    );
     h.apply().await;
     h.expect_empty_plan().await;
 
@@ -106,7 +131,11 @@ output "looked_up_id" {
     );
     let run = h.apply().await;
     let id = h.resource("connectwise_security_role.a").await["id"].clone();
-    assert!(run.stdout.contains(&format!("looked_up_id = {id}")), "{}", run.stdout);
+    assert!(
+        run.stdout.contains(&format!("looked_up_id = {id}")),
+        "{}",
+        run.stdout
+    );
     h.expect_empty_plan().await;
 
     // A second role with the same name is refused by ConnectWise; the error

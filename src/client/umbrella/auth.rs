@@ -195,12 +195,7 @@ impl TokenRequest<'_> {
                 }
                 401 => UmbrellaError::Unauthorized { message },
                 403 => UmbrellaError::Forbidden { message },
-                code => UmbrellaError::Api {
-                    status: code,
-                    code: parsed.code,
-                    message,
-                    errors: parsed.errors,
-                },
+                _ => parsed.into_api(status),
             });
         }
         let answer: TokenAnswer =

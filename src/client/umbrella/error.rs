@@ -1,8 +1,11 @@
 //! Errors of the Umbrella client, and how an Umbrella error answer is read.
 //!
-//! The variants mirror the ConnectWise client's error so that both can be unified later.
+//! The variants and their fields mirror the ConnectWise client's [`crate::client::Error`] so that
+//! both can be unified later; the messages name Umbrella instead of ConnectWise.
 
 use std::time::Duration;
+
+use crate::client::error::FieldError;
 
 /// Everything an Umbrella call can fail with.
 #[derive(Debug, thiserror::Error)]
@@ -40,12 +43,12 @@ pub enum UmbrellaError {
     Api {
         /// HTTP status.
         status: u16,
-        /// The `error` code of OAuth-style answers, e.g. `invalid_request`.
-        code: Option<String>,
+        /// The `error` code of OAuth-style answers, e.g. `invalid_request` (empty when none).
+        code: String,
         /// Umbrella's message (or the start of the raw body).
         message: String,
-        /// Further details, when the answer lists any.
-        errors: Vec<String>,
+        /// Further details, when the answer lists any (only `message` is filled).
+        errors: Vec<FieldError>,
     },
     /// The call is not in Cisco's published API and this server does not offer it.
     #[error(
@@ -161,6 +164,23 @@ impl ErrorBody {
         }
     }
 
+    /// The `Api` error for this body.
+    pub(crate) fn into_api(self, status: reqwest::StatusCode) -> UmbrellaError {
+        UmbrellaError::Api {
+            status: status.as_u16(),
+            message: self.message_or(status),
+            code: self.code.unwrap_or_default(),
+            errors: self
+                .errors
+                .into_iter()
+                .map(|message| FieldError {
+                    message,
+                    ..FieldError::default()
+                })
+                .collect(),
+        }
+    }
+
     /// True for the expired-token answer: HTTP 400 `{"error": "invalid_request"}`.
     pub(crate) fn is_invalid_request(&self) -> bool {
         self.code.as_deref() == Some("invalid_request")
@@ -168,6 +188,33 @@ impl ErrorBody {
 }
 
 impl UmbrellaError {
+    /// Whether the object does not exist.
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, Self::NotFound { .. })
+    }
+
+    /// Whether the failure is transient, so the same call may succeed later.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Self::RateLimited { .. } | Self::Timeout { .. } | Self::Transport { .. } => true,
+            Self::Api { status, .. } => matches!(status, 502..=504),
+            _ => false,
+        }
+    }
+
+    /// The HTTP status behind the error, when a server answered.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Self::NotFound { .. } => Some(404),
+            Self::Unauthorized { .. } => Some(401),
+            Self::Forbidden { .. } => Some(403),
+            Self::RateLimited { .. } => Some(429),
+            Self::Api { status, .. } => Some(*status),
+            Self::Transport { source, .. } => source.status().map(|s| s.as_u16()),
+            _ => None,
+        }
+    }
+
     /// Maps a final (non-retried) error answer onto an error; 404 becomes `NotFound` of `resource`/`id`.
     pub(crate) fn from_answer(
         call: &str,
@@ -190,12 +237,7 @@ impl UmbrellaError {
                 retry_after,
                 call: call.to_owned(),
             },
-            code => Self::Api {
-                status: code,
-                code: parsed.code,
-                message,
-                errors: parsed.errors,
-            },
+            _ => parsed.into_api(status),
         }
     }
 }

@@ -205,7 +205,7 @@ async fn a_persistent_invalid_request_is_retried_only_once() {
     let umbrella = client(config(&serve(app).await));
     let result = umbrella.get_customer(1).await;
     assert!(
-        matches!(&result, Err(UmbrellaError::Api { status: 400, code: Some(code), .. }) if code == "invalid_request"),
+        matches!(&result, Err(UmbrellaError::Api { status: 400, code, .. }) if code == "invalid_request"),
         "{result:?}"
     );
     assert_eq!(api_calls.load(Ordering::SeqCst), 2);

@@ -2,10 +2,10 @@
 
 use async_trait::async_trait;
 
+use crate::plugin::{AttrPath, Attribute, Block, DataSource, Diagnostics, Schema, Value};
 use crate::provider::config::Handle;
 use crate::provider::diag::client_error;
 use crate::provider::security_role::role_state;
-use crate::plugin::{AttrPath, Attribute, Block, DataSource, Diagnostics, Schema, Value};
 
 pub struct SecurityRoleDataSource {
     handle: Handle,
@@ -65,7 +65,11 @@ impl DataSource for SecurityRoleDataSource {
         };
         let found = if let Some(id) = config.get("id").as_str() {
             let Ok(n) = id.parse::<i32>() else {
-                diags.attr_error(AttrPath::root("id"), "Invalid id", format!("{id:?} is not a numeric role id."));
+                diags.attr_error(
+                    AttrPath::root("id"),
+                    "Invalid id",
+                    format!("{id:?} is not a numeric role id."),
+                );
                 return Value::Null;
             };
             match cw.security_roles().get(n).await {
@@ -82,7 +86,10 @@ impl DataSource for SecurityRoleDataSource {
             Ok(None) => {
                 let (attr, v) = match config.get("id").as_str() {
                     Some(id) => ("id", id.to_string()),
-                    None => ("name", config.get("name").as_str().unwrap_or_default().to_string()),
+                    None => (
+                        "name",
+                        config.get("name").as_str().unwrap_or_default().to_string(),
+                    ),
                 };
                 diags.attr_error(
                     AttrPath::root(attr),

@@ -1,0 +1,228 @@
+//! Registry documentation generated from the provider schema and `examples/`,
+//! in the layout tfplugindocs produces (front matter, example usage, schema
+//! reference, import). `tests/docs.rs` fails when `docs/` differs from this
+//! output; `make docs` rewrites it.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::path::Path;
+
+use crate::plugin::{Attribute, Block, Nesting, Provider, Type};
+
+const HEADER: &str =
+    "<!-- generated from the provider schema and examples/ by `make docs`; do not edit -->\n";
+
+/// Every documentation page, keyed by its path under `docs/`.
+pub fn render_all(provider: &dyn Provider, examples: &Path) -> BTreeMap<String, String> {
+    let prefix = provider.type_name();
+    let mut pages = BTreeMap::new();
+    let schema = provider.schema();
+    let mut index = String::new();
+    let _ = write!(
+        index,
+        "---\npage_title: \"Provider: ConnectWise\"\ndescription: |-\n  {}\n---\n{HEADER}\n# {prefix} Provider\n\n{}\n\n",
+        first_sentence(&schema.block.description),
+        schema.block.description
+    );
+    index.push_str(INDEX_INTRO);
+    push_example(&mut index, examples, "provider/provider.tf");
+    index.push_str("\n## Schema\n\n");
+    schema_markdown(&mut index, &schema.block);
+    pages.insert("index.md".to_string(), index);
+
+    for r in provider.resources() {
+        let name = format!("{prefix}_{}", r.name());
+        let s = r.schema();
+        let mut page = page_head(&name, "Resource", &s.block.description);
+        push_example(
+            &mut page,
+            examples,
+            &format!("resources/{name}/resource.tf"),
+        );
+        page.push_str("\n## Schema\n\n");
+        schema_markdown(&mut page, &s.block);
+        push_sections(&mut page, r.doc_sections());
+        let import = examples.join(format!("resources/{name}/import.sh"));
+        if let Ok(text) = std::fs::read_to_string(import) {
+            let _ = write!(
+                page,
+                "\n## Import\n\nImport is supported using the following syntax:\n\n```shell\n{}\n```\n",
+                text.trim_end()
+            );
+        }
+        pages.insert(format!("resources/{}.md", r.name()), page);
+    }
+    for d in provider.data_sources() {
+        let name = format!("{prefix}_{}", d.name());
+        let s = d.schema();
+        let mut page = page_head(&name, "Data Source", &s.block.description);
+        push_example(
+            &mut page,
+            examples,
+            &format!("data-sources/{name}/data-source.tf"),
+        );
+        page.push_str("\n## Schema\n\n");
+        schema_markdown(&mut page, &s.block);
+        push_sections(&mut page, d.doc_sections());
+        pages.insert(format!("data-sources/{}.md", d.name()), page);
+    }
+    for e in provider.ephemeral_resources() {
+        let name = format!("{prefix}_{}", e.name());
+        let s = e.schema();
+        let mut page = page_head(&name, "Ephemeral Resource", &s.block.description);
+        push_example(
+            &mut page,
+            examples,
+            &format!("ephemeral-resources/{name}/ephemeral-resource.tf"),
+        );
+        page.push_str("\n## Schema\n\n");
+        schema_markdown(&mut page, &s.block);
+        push_sections(&mut page, e.doc_sections());
+        pages.insert(format!("ephemeral-resources/{}.md", e.name()), page);
+    }
+    pages
+}
+
+const INDEX_INTRO: &str = "\
+Calls marked *not in the published API specification* use the contract this provider \
+defines where ConnectWise or Cisco publish no endpoint (role permission writes, customize \
+items, persistent API keys, Umbrella PSA settings). A server that does not offer such a \
+call answers 404 or 405; the provider then fails with a diagnostic that names the manual \
+step to take instead. Try everything offline against the bundled `connectwise-sandbox`.\n\n\
+## Example Usage\n\n";
+
+fn page_head(name: &str, kind: &str, description: &str) -> String {
+    format!(
+        "---\npage_title: \"{name} {kind} - terraform-provider-connectwise\"\nsubcategory: \"\"\ndescription: |-\n  {}\n---\n{HEADER}\n# {name} ({kind})\n\n{description}\n\n## Example Usage\n\n",
+        first_sentence(description)
+    )
+}
+
+/// The first sentence (abbreviations such as "e.g." do not end one).
+fn first_sentence(text: &str) -> String {
+    let mut end = text.len();
+    for (i, _) in text.match_indices(". ") {
+        let before = &text[..i];
+        if !(before.ends_with("e.g") || before.ends_with("i.e") || before.ends_with("etc")) {
+            end = i + 1;
+            break;
+        }
+    }
+    text[..end].replace('\n', " ")
+}
+
+fn push_example(page: &mut String, examples: &Path, rel: &str) {
+    match std::fs::read_to_string(examples.join(rel)) {
+        Ok(text) => {
+            let _ = write!(page, "```terraform\n{}\n```\n", text.trim_end());
+        }
+        Err(_) => {
+            let _ = writeln!(page, "(missing example: examples/{rel})");
+        }
+    }
+}
+
+fn push_sections(page: &mut String, sections: &str) {
+    if !sections.trim().is_empty() {
+        page.push('\n');
+        page.push_str(sections.trim());
+        page.push('\n');
+    }
+}
+
+fn type_label(ty: &Type) -> String {
+    match ty {
+        Type::String => "String".into(),
+        Type::Number => "Number".into(),
+        Type::Bool => "Boolean".into(),
+        Type::List(e) => format!("List of {}", type_label(e)),
+        Type::Set(e) => format!("Set of {}", type_label(e)),
+        Type::Map(e) => format!("Map of {}", type_label(e)),
+        Type::Object(_) => "Object".into(),
+    }
+}
+
+fn attribute_line(a: &Attribute) -> String {
+    let mut tags = vec![type_label(&a.ty)];
+    if a.sensitive {
+        tags.push("Sensitive".into());
+    }
+    if a.write_only {
+        tags.push("[Write-only](https://developer.hashicorp.com/terraform/language/resources/ephemeral#write-only-arguments)".into());
+    }
+    if a.deprecated {
+        tags.push("Deprecated".into());
+    }
+    let mut desc = a.description.clone();
+    for v in &a.validators {
+        if let Some(text) = v.describe() {
+            if !desc.contains(&text) {
+                desc.push(' ');
+                desc.push_str(&text);
+            }
+        }
+    }
+    if a.requires_replace {
+        desc.push_str(" Changing it replaces the object.");
+    }
+    format!("- `{}` ({}) {}\n", a.name, tags.join(", "), desc.trim())
+}
+
+fn schema_markdown(page: &mut String, block: &Block) {
+    let mut nested = Vec::new();
+    let groups: [(&str, fn(&Attribute) -> bool); 3] = [
+        ("Required", |a| a.required),
+        ("Optional", |a| a.optional),
+        ("Read-Only", |a| a.computed && !a.optional && !a.required),
+    ];
+    for (title, pick) in groups {
+        let attrs: Vec<&Attribute> = block.attributes.iter().filter(|a| pick(a)).collect();
+        let blocks: Vec<_> = if title == "Optional" {
+            block.blocks.iter().collect()
+        } else {
+            Vec::new()
+        };
+        if attrs.is_empty() && blocks.is_empty() {
+            continue;
+        }
+        let _ = writeln!(page, "### {title}\n");
+        let mut lines: Vec<(String, String)> = attrs
+            .iter()
+            .map(|a| (a.name.clone(), attribute_line(a)))
+            .collect();
+        for b in blocks {
+            let kind = match b.nesting {
+                Nesting::Single => "Block",
+                Nesting::List => "Block List",
+                Nesting::Set => "Block Set",
+            };
+            let max = if b.max_items > 0 {
+                format!(", Max: {}", b.max_items)
+            } else {
+                String::new()
+            };
+            lines.push((
+                b.name.clone(),
+                format!(
+                    "- `{name}` ({kind}{max}) {} (see [below for nested schema](#nestedblock--{name}))\n",
+                    b.block.description,
+                    name = b.name
+                ),
+            ));
+            nested.push(b);
+        }
+        lines.sort();
+        for (_, l) in lines {
+            page.push_str(&l);
+        }
+        page.push('\n');
+    }
+    for b in nested {
+        let _ = writeln!(
+            page,
+            "<a id=\"nestedblock--{0}\"></a>\n### Nested Schema for `{0}`\n",
+            b.name
+        );
+        schema_markdown(page, &b.block);
+    }
+}
