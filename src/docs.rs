@@ -155,11 +155,11 @@ fn attribute_line(a: &Attribute) -> String {
     }
     let mut desc = a.description.clone();
     for v in &a.validators {
-        if let Some(text) = v.describe() {
-            if !desc.contains(&text) {
-                desc.push(' ');
-                desc.push_str(&text);
-            }
+        if let Some(text) = v.describe()
+            && !desc.contains(&text)
+        {
+            desc.push(' ');
+            desc.push_str(&text);
         }
     }
     if a.requires_replace {
@@ -170,7 +170,8 @@ fn attribute_line(a: &Attribute) -> String {
 
 fn schema_markdown(page: &mut String, block: &Block) {
     let mut nested = Vec::new();
-    let groups: [(&str, fn(&Attribute) -> bool); 3] = [
+    type Pick = fn(&Attribute) -> bool;
+    let groups: [(&str, Pick); 3] = [
         ("Required", |a| a.required),
         ("Optional", |a| a.optional),
         ("Read-Only", |a| a.computed && !a.optional && !a.required),

@@ -49,37 +49,37 @@ impl Validator {
                 }
             }
             Validator::OneOf(allowed) => {
-                if let Some(s) = value.as_str() {
-                    if !allowed.contains(&s) {
-                        let hint = allowed
-                            .iter()
-                            .find(|a| a.eq_ignore_ascii_case(s))
-                            .map(|a| format!(" Did you mean {a:?}? Values are case-sensitive."))
-                            .unwrap_or_default();
-                        diags.attr_error(
-                            path.clone(),
-                            "Invalid Attribute Value Match",
-                            format!(
-                                "Attribute {path} value must be one of: {}; got {s:?}.{hint}",
-                                allowed
-                                    .iter()
-                                    .map(|a| format!("{a:?}"))
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
-                            ),
-                        );
-                    }
+                if let Some(s) = value.as_str()
+                    && !allowed.contains(&s)
+                {
+                    let hint = allowed
+                        .iter()
+                        .find(|a| a.eq_ignore_ascii_case(s))
+                        .map(|a| format!(" Did you mean {a:?}? Values are case-sensitive."))
+                        .unwrap_or_default();
+                    diags.attr_error(
+                        path.clone(),
+                        "Invalid Attribute Value Match",
+                        format!(
+                            "Attribute {path} value must be one of: {}; got {s:?}.{hint}",
+                            allowed
+                                .iter()
+                                .map(|a| format!("{a:?}"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    );
                 }
             }
             Validator::Range { min, max } => {
-                if let Some(i) = value.as_i64() {
-                    if i < *min || i > *max {
-                        diags.attr_error(
-                            path.clone(),
-                            "Invalid Attribute Value",
-                            format!("Attribute {path} must be between {min} and {max}, got {i}."),
-                        );
-                    }
+                if let Some(i) = value.as_i64()
+                    && (i < *min || i > *max)
+                {
+                    diags.attr_error(
+                        path.clone(),
+                        "Invalid Attribute Value",
+                        format!("Attribute {path} must be between {min} and {max}, got {i}."),
+                    );
                 }
             }
             Validator::Custom(f) => {

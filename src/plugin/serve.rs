@@ -57,10 +57,11 @@ pub async fn serve(provider: Arc<dyn Provider>) -> Result<(), ServeError> {
     if std::env::var(MAGIC_COOKIE_KEY).ok().as_deref() != Some(MAGIC_COOKIE_VALUE) {
         return Err(ServeError::NotLaunchedByTerraform);
     }
-    if let Ok(versions) = std::env::var("PLUGIN_PROTOCOL_VERSIONS") {
-        if !versions.is_empty() && !versions.split(',').any(|v| v.trim() == "6") {
-            return Err(ServeError::UnsupportedProtocol(versions));
-        }
+    if let Ok(versions) = std::env::var("PLUGIN_PROTOCOL_VERSIONS")
+        && !versions.is_empty()
+        && !versions.split(',').any(|v| v.trim() == "6")
+    {
+        return Err(ServeError::UnsupportedProtocol(versions));
     }
     let client_cert = std::env::var("PLUGIN_CLIENT_CERT")
         .ok()

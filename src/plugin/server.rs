@@ -284,10 +284,10 @@ pub fn plan_from_schema(
     for a in &block.attributes {
         if a.write_only {
             planned.set(&a.name, Value::Null);
-        } else if let Some(default) = &a.default {
-            if config.get(&a.name).is_null() {
-                planned.set(&a.name, default.clone());
-            }
+        } else if let Some(default) = &a.default
+            && config.get(&a.name).is_null()
+        {
+            planned.set(&a.name, default.clone());
         }
     }
     let creating = prior.is_null();

@@ -269,6 +269,7 @@ impl UmbrellaState {
     }
 
     /// Runs `f` on the console of `api_key` (out-of-band changes); `None` if there is none.
+    /// `f` runs under the state's lock: it must not call methods of this state.
     pub fn with_console<R>(
         &self,
         api_key: &str,

@@ -302,10 +302,10 @@ provider "connectwise" {{
 
 fn collect_resources(module: &Json, out: &mut BTreeMap<String, Json>) {
     for r in module["resources"].as_array().into_iter().flatten() {
-        if r["mode"] == "managed" {
-            if let Some(addr) = r["address"].as_str() {
-                out.insert(addr.to_string(), r["values"].clone());
-            }
+        if r["mode"] == "managed"
+            && let Some(addr) = r["address"].as_str()
+        {
+            out.insert(addr.to_string(), r["values"].clone());
         }
     }
     for child in module["child_modules"].as_array().into_iter().flatten() {

@@ -51,8 +51,8 @@ impl Umbrella {
                     answer.status,
                     &answer.body,
                     None,
-                    "umbrella customer list",
-                    "",
+                    "managed customer list at",
+                    self.base_url(),
                 ));
             }
             let batch: Vec<Customer> = decode(&call, &answer.body)?;

@@ -477,3 +477,64 @@ async fn psa_calls_on_a_server_without_them_are_not_supported() {
     let message = mapping.err().map(|e| e.to_string()).unwrap_or_default();
     assert!(message.contains("not in the published Umbrella API specification"));
 }
+
+#[tokio::test]
+async fn against_the_merged_sandbox() {
+    use crate::sandbox::{Sandbox, SandboxConfig, TenantConfig};
+    let sandbox = match Sandbox::start(SandboxConfig::default()).await {
+        Ok(sandbox) => sandbox,
+        Err(e) => panic!("sandbox: {e}"),
+    };
+    let tenant = TenantConfig::default();
+    let mut cfg = config(&sandbox.url());
+    cfg.api_key = tenant.umbrella_api_key.clone();
+    cfg.api_secret = Secret::new(tenant.umbrella_api_secret.clone());
+    let umbrella = client(cfg);
+    let customers = umbrella.list_customers().await.unwrap_or_default();
+    assert_eq!(customers.len(), 3);
+    let mut settings = PsaSettingsInput {
+        enabled: true,
+        site_url: sandbox.url(),
+        company_id: tenant.company_id.clone(),
+        public_key: tenant.public_key.clone(),
+        private_key: Secret::new(tenant.private_key.clone()),
+    };
+    let stored = umbrella
+        .put_psa(&settings)
+        .await
+        .map(|s| s.connection_status);
+    assert_eq!(stored.ok(), Some(ConnectionStatus::Ok));
+    settings.private_key = Secret::new("wrong");
+    let stored = umbrella
+        .put_psa(&settings)
+        .await
+        .map(|s| s.connection_status);
+    assert_eq!(stored.ok(), Some(ConnectionStatus::Unauthorized));
+    settings.site_url = "https://nowhere.invalid".into();
+    let stored = umbrella
+        .put_psa(&settings)
+        .await
+        .map(|s| s.connection_status);
+    assert_eq!(stored.ok(), Some(ConnectionStatus::Unreachable));
+    let first = customers.first().map(|c| c.customer_id).unwrap_or_default();
+    assert!(umbrella.put_mapping(first, "AcmeDental").await.is_ok());
+    let mapped = sandbox
+        .umbrella()
+        .with_console(&tenant.umbrella_api_key, |c| c.mappings.len());
+    assert_eq!(mapped, Some(1));
+    // Both request logs saw the Umbrella calls.
+    assert!(
+        sandbox
+            .requests()
+            .iter()
+            .any(|r| r.path == "/admin/v2/config/psa")
+    );
+    assert!(
+        sandbox
+            .umbrella()
+            .requests()
+            .iter()
+            .any(|r| r.path == "/admin/v2/config/psa")
+    );
+    sandbox.shutdown().await;
+}
