@@ -7,9 +7,10 @@ use std::time::Duration;
 
 use connectwise_provider::sandbox::{Sandbox, SandboxConfig};
 
-const USAGE: &str = "usage: connectwise-sandbox [--listen 127.0.0.1:PORT] [--rate-limit N] [--latency-ms N] [--no-client-id] [--allow-remote]
+const USAGE: &str = "usage: connectwise-sandbox [--listen 127.0.0.1:PORT] [--tenants N] [--rate-limit N] [--latency-ms N] [--no-client-id] [--allow-remote]
 
   --listen ADDR     address to bind (default 127.0.0.1:8080; env CW_SANDBOX_LISTEN)
+  --tenants N       how many tenants (companies with their Umbrella consoles); default 1 (env CW_SANDBOX_TENANTS)
   --rate-limit N    answer 429 after N requests per minute per company (env CW_SANDBOX_RATE_LIMIT)
   --latency-ms N    delay every response by N ms (env CW_SANDBOX_LATENCY_MS)
   --no-client-id    do not require the clientId header
@@ -18,6 +19,7 @@ const USAGE: &str = "usage: connectwise-sandbox [--listen 127.0.0.1:PORT] [--rat
 struct Args {
     listen: SocketAddr,
     rate_limit: Option<u32>,
+    tenants: usize,
     latency_ms: u64,
     require_client_id: bool,
     allow_remote: bool,
@@ -28,6 +30,7 @@ fn parse_args() -> Result<Args, String> {
     let mut listen = env("CW_SANDBOX_LISTEN").unwrap_or_else(|| "127.0.0.1:8080".into());
     let mut rate_limit = env("CW_SANDBOX_RATE_LIMIT");
     let mut latency = env("CW_SANDBOX_LATENCY_MS");
+    let mut tenants = env("CW_SANDBOX_TENANTS");
     let mut require_client_id = true;
     let mut allow_remote = false;
     let mut args = std::env::args().skip(1);
@@ -45,6 +48,7 @@ fn parse_args() -> Result<Args, String> {
         match flag.as_str() {
             "--listen" => listen = value("--listen")?,
             "--rate-limit" => rate_limit = Some(value("--rate-limit")?),
+            "--tenants" => tenants = Some(value("--tenants")?),
             "--latency-ms" => latency = Some(value("--latency-ms")?),
             "--no-client-id" => require_client_id = false,
             "--allow-remote" => allow_remote = true,
@@ -69,6 +73,13 @@ fn parse_args() -> Result<Args, String> {
             })
             .transpose()?
             .unwrap_or(0),
+        tenants: match tenants {
+            Some(t) => match t.parse::<usize>() {
+                Ok(n) if (1..=100).contains(&n) => n,
+                _ => return Err(format!("--tenants {t}: expected a number from 1 to 100")),
+            },
+            None => 1,
+        },
         require_client_id,
         allow_remote,
     })
@@ -97,7 +108,7 @@ async fn main() -> ExitCode {
         require_client_id: args.require_client_id,
         rate_limit_per_minute: args.rate_limit,
         latency: Duration::from_millis(args.latency_ms),
-        ..SandboxConfig::default()
+        ..SandboxConfig::with_tenants(args.tenants)
     };
     let sandbox = match Sandbox::start_on(config, args.listen).await {
         Ok(s) => s,
@@ -108,21 +119,23 @@ async fn main() -> ExitCode {
     };
     print_banner(&sandbox);
     wait_for_stop().await;
-    println!("stopping");
+    eprintln!("stopping");
     sandbox.shutdown().await;
     ExitCode::SUCCESS
 }
 
 fn print_banner(sandbox: &Sandbox) {
+    use std::fmt::Write as _;
+    let mut out = String::new();
     let url = sandbox.url();
     let config = sandbox.config();
-    println!("ConnectWise Manage sandbox listening on {url}");
-    println!("  companyinfo: {url}/login/companyinfo/<companyId>");
-    println!(
+    let _ = writeln!(out, "ConnectWise Manage sandbox listening on {url}");
+    let _ = writeln!(out, "  companyinfo: {url}/login/companyinfo/<companyId>");
+    let _ = writeln!(out, 
         "  API base:    {url}/{}apis/3.0 (v4_6_release/ accepted too)",
         config.codebase
     );
-    println!(
+    let _ = writeln!(out, 
         "  clientId header {}; rate limit {}; latency {} ms",
         if config.require_client_id {
             "required"
@@ -134,29 +147,33 @@ fn print_banner(sandbox: &Sandbox) {
             .map_or("none".to_string(), |n| format!("{n}/min")),
         config.latency.as_millis()
     );
-    println!("  (sandbox credentials below are fixed test values, not secrets)");
+    let _ = writeln!(out, "  (sandbox credentials below are fixed test values, not secrets)");
     for t in &config.tenants {
-        println!();
-        println!("Tenant {}:", t.company_id);
-        println!("  ConnectWise company id: {}", t.company_id);
-        println!("  ConnectWise public key: {}", t.public_key);
-        println!("  ConnectWise private key: {}", t.private_key);
-        println!("  Umbrella API key: {}", t.umbrella_api_key);
-        println!("  Umbrella API secret: {}", t.umbrella_api_secret);
-        println!();
-        println!("provider \"connectwise\" {{");
-        println!("  site_url            = \"{url}\"");
-        println!("  company_id          = \"{}\"", t.company_id);
-        println!("  public_key          = \"{}\"", t.public_key);
-        println!("  private_key         = \"{}\"", t.private_key);
-        println!("  client_id           = \"00000000-0000-4000-8000-000000000000\"");
-        println!("  umbrella_base_url   = \"{url}\"");
-        println!("  umbrella_api_key    = \"{}\"", t.umbrella_api_key);
-        println!("  umbrella_api_secret = \"{}\"", t.umbrella_api_secret);
-        println!("}}");
+        let _ = writeln!(out);
+        let _ = writeln!(out, "Tenant {}:", t.company_id);
+        let _ = writeln!(out, "  ConnectWise company id: {}", t.company_id);
+        let _ = writeln!(out, "  ConnectWise public key: {}", t.public_key);
+        let _ = writeln!(out, "  ConnectWise private key: {}", t.private_key);
+        let _ = writeln!(out, "  Umbrella API key: {}", t.umbrella_api_key);
+        let _ = writeln!(out, "  Umbrella API secret: {}", t.umbrella_api_secret);
+        let _ = writeln!(out);
+        let _ = writeln!(out, "provider \"connectwise\" {{");
+        let _ = writeln!(out, "  site        = \"{url}\"");
+        let _ = writeln!(out, "  company_id  = \"{}\"", t.company_id);
+        let _ = writeln!(out, "  public_key  = \"{}\"", t.public_key);
+        let _ = writeln!(out, "  private_key = \"{}\"", t.private_key);
+        let _ = writeln!(out, "  client_id   = \"00000000-0000-4000-8000-000000000000\"");
+        let _ = writeln!(out, "  umbrella {{");
+        let _ = writeln!(out, "    base_url   = \"{url}\"");
+        let _ = writeln!(out, "    api_key    = \"{}\"", t.umbrella_api_key);
+        let _ = writeln!(out, "    api_secret = \"{}\"", t.umbrella_api_secret);
+        let _ = writeln!(out, "  }}");
+        let _ = writeln!(out, "}}");
     }
-    println!();
-    println!("Ctrl-C or SIGTERM stops the sandbox (all data is in memory).");
+    let _ = writeln!(out);
+    let _ = writeln!(out, "Ctrl-C or SIGTERM stops the sandbox (all data is in memory).");
+    // A closed stdout (e.g. piped into `head`) must not stop the sandbox.
+    let _ = std::io::Write::write_all(&mut std::io::stdout(), out.as_bytes());
 }
 
 async fn wait_for_stop() {

@@ -92,6 +92,34 @@ pub struct SandboxConfig {
     pub latency: Duration,
 }
 
+impl TenantConfig {
+    /// Tenant `n` (1-based): the first is the default `sandbox` tenant, the
+    /// others `sandbox2`, `sandbox3`, ... with keys derived from that name.
+    pub fn numbered(n: usize) -> TenantConfig {
+        if n <= 1 {
+            return TenantConfig::default();
+        }
+        let name = format!("sandbox{n}");
+        TenantConfig {
+            public_key: format!("{name}-public-key"),
+            private_key: format!("{name}-private-key"),
+            umbrella_api_key: format!("umbrella-{name}-key"),
+            umbrella_api_secret: format!("umbrella-{name}-secret"),
+            company_id: name,
+        }
+    }
+}
+
+impl SandboxConfig {
+    /// The default configuration with `count` tenants (see [`TenantConfig::numbered`]).
+    pub fn with_tenants(count: usize) -> SandboxConfig {
+        SandboxConfig {
+            tenants: (1..=count.max(1)).map(TenantConfig::numbered).collect(),
+            ..SandboxConfig::default()
+        }
+    }
+}
+
 impl Default for SandboxConfig {
     fn default() -> Self {
         SandboxConfig {
