@@ -131,11 +131,13 @@ fn print_banner(sandbox: &Sandbox) {
     let config = sandbox.config();
     let _ = writeln!(out, "ConnectWise Manage sandbox listening on {url}");
     let _ = writeln!(out, "  companyinfo: {url}/login/companyinfo/<companyId>");
-    let _ = writeln!(out, 
+    let _ = writeln!(
+        out,
         "  API base:    {url}/{}apis/3.0 (v4_6_release/ accepted too)",
         config.codebase
     );
-    let _ = writeln!(out, 
+    let _ = writeln!(
+        out,
         "  clientId header {}; rate limit {}; latency {} ms",
         if config.require_client_id {
             "required"
@@ -147,7 +149,10 @@ fn print_banner(sandbox: &Sandbox) {
             .map_or("none".to_string(), |n| format!("{n}/min")),
         config.latency.as_millis()
     );
-    let _ = writeln!(out, "  (sandbox credentials below are fixed test values, not secrets)");
+    let _ = writeln!(
+        out,
+        "  (sandbox credentials below are fixed test values, not secrets)"
+    );
     for t in &config.tenants {
         let _ = writeln!(out);
         let _ = writeln!(out, "Tenant {}:", t.company_id);
@@ -162,7 +167,10 @@ fn print_banner(sandbox: &Sandbox) {
         let _ = writeln!(out, "  company_id  = \"{}\"", t.company_id);
         let _ = writeln!(out, "  public_key  = \"{}\"", t.public_key);
         let _ = writeln!(out, "  private_key = \"{}\"", t.private_key);
-        let _ = writeln!(out, "  client_id   = \"00000000-0000-4000-8000-000000000000\"");
+        let _ = writeln!(
+            out,
+            "  client_id   = \"00000000-0000-4000-8000-000000000000\""
+        );
         let _ = writeln!(out, "  umbrella {{");
         let _ = writeln!(out, "    base_url   = \"{url}\"");
         let _ = writeln!(out, "    api_key    = \"{}\"", t.umbrella_api_key);
@@ -171,7 +179,10 @@ fn print_banner(sandbox: &Sandbox) {
         let _ = writeln!(out, "}}");
     }
     let _ = writeln!(out);
-    let _ = writeln!(out, "Ctrl-C or SIGTERM stops the sandbox (all data is in memory).");
+    let _ = writeln!(
+        out,
+        "Ctrl-C or SIGTERM stops the sandbox (all data is in memory)."
+    );
     // A closed stdout (e.g. piped into `head`) must not stop the sandbox.
     let _ = std::io::Write::write_all(&mut std::io::stdout(), out.as_bytes());
 }

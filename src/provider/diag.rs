@@ -6,6 +6,7 @@
 //! configuration line.
 
 use crate::client::Error;
+use crate::client::umbrella::UmbrellaError;
 use crate::plugin::{AttrPath, Diagnostics};
 
 /// How ConnectWise field names map onto this object's attribute names.
@@ -62,4 +63,45 @@ pub fn bad_import_id(diags: &mut Diagnostics, id: &str, expected: &str) {
         "Invalid import id",
         format!("The import id {id:?} does not have the expected form. Expected {expected}."),
     );
+}
+
+/// Adds an error for the Umbrella failure `err`, which happened while trying to `action`.
+/// Umbrella's messages never carry the API secret or a private key, and neither do the hints.
+pub fn umbrella_error(diags: &mut Diagnostics, action: &str, err: &UmbrellaError) {
+    umbrella_error_on(diags, None, action, err);
+}
+
+/// Like [`umbrella_error`], on the attribute `attr` when given.
+pub fn umbrella_error_on(
+    diags: &mut Diagnostics,
+    attr: Option<AttrPath>,
+    action: &str,
+    err: &UmbrellaError,
+) {
+    let summary = format!("Cannot {action}");
+    let hint = match err {
+        UmbrellaError::Unauthorized { .. } => {
+            "\n\nCheck the provider's umbrella.api_key and umbrella.api_secret (or the \
+             UMBRELLA_API_KEY and UMBRELLA_API_SECRET environment variables): the key must be an \
+             Umbrella API key of the MSP/MSSP console, and the secret the one shown when it was \
+             created."
+        }
+        UmbrellaError::Forbidden { .. } => {
+            "\n\nThe Umbrella API key needs the admin scope (read and write), and the PSA settings \
+             belong to the MSP/MSSP console itself: leave umbrella.org_id unset."
+        }
+        UmbrellaError::RateLimited { .. } => {
+            "\n\nUmbrella is throttling this API key (admin scope: 5 requests per second, 14 per \
+             minute). Run again later or with a lower -parallelism."
+        }
+        UmbrellaError::Timeout { .. } | UmbrellaError::Transport { .. } => {
+            "\n\nCheck the provider's umbrella.base_url and the network path to it."
+        }
+        _ => "",
+    };
+    let detail = format!("{err}{hint}");
+    match attr {
+        Some(path) => diags.attr_error(path, summary, detail),
+        None => diags.error(summary, detail),
+    }
 }

@@ -1,10 +1,17 @@
 //! The `connectwise` provider: its configuration, and one module per resource
 //! and data source (schema, plan, create, read, update, delete, import).
 
+pub mod api_key;
+pub mod api_member;
 pub mod config;
 pub mod data_sources;
 pub mod diag;
+pub mod member_token;
+pub mod role_permission;
+pub mod role_permission_set;
 pub mod security_role;
+pub mod umbrella_psa_company_mapping;
+pub mod umbrella_psa_credentials;
 
 use std::sync::Arc;
 
@@ -41,15 +48,37 @@ impl Provider for ConnectWiseProvider {
 
     fn resources(&self) -> Vec<Arc<dyn Resource>> {
         let h = &self.handle;
-        vec![Arc::new(security_role::SecurityRoleResource::new(
-            h.clone(),
-        ))]
+        vec![
+            Arc::new(security_role::SecurityRoleResource::new(h.clone())),
+            Arc::new(api_member::ApiMemberResource::new(h.clone())),
+            Arc::new(api_key::ApiKeyResource::new(h.clone())),
+            Arc::new(role_permission::RolePermissionResource::new(h.clone())),
+            Arc::new(role_permission_set::RolePermissionSetResource::new(
+                h.clone(),
+            )),
+            Arc::new(umbrella_psa_credentials::UmbrellaPsaCredentialsResource::new(h.clone())),
+            Arc::new(
+                umbrella_psa_company_mapping::UmbrellaPsaCompanyMappingResource::new(h.clone()),
+            ),
+        ]
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
         let h = &self.handle;
-        vec![Arc::new(
-            data_sources::security_role::SecurityRoleDataSource::new(h.clone()),
-        )]
+        vec![
+            Arc::new(data_sources::security_role::SecurityRoleDataSource::new(
+                h.clone(),
+            )),
+            Arc::new(data_sources::member::MemberDataSource::new(h.clone())),
+            Arc::new(data_sources::security_modules::SecurityModulesDataSource::new()),
+            Arc::new(data_sources::role_permissions::RolePermissionsDataSource::new(h.clone())),
+            Arc::new(data_sources::umbrella_customers::UmbrellaCustomersDataSource::new(h.clone())),
+        ]
+    }
+
+    fn ephemeral_resources(&self) -> Vec<Arc<dyn crate::plugin::EphemeralResource>> {
+        vec![Arc::new(member_token::MemberTokenEphemeral::new(
+            self.handle.clone(),
+        ))]
     }
 }

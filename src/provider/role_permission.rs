@@ -173,7 +173,9 @@ fn schema() -> Schema {
             Attribute::string("module_identifier")
                 .computed()
                 .use_state_for_unknown()
-                .description("The module's identifier as ConnectWise returns it, e.g. `ServiceDesk`."),
+                .description(
+                    "The module's identifier as ConnectWise returns it, e.g. `ServiceDesk`.",
+                ),
         )
         .attribute(
             Attribute::string("function_identifier")
@@ -302,10 +304,20 @@ impl Resource for RolePermissionResource {
         };
         // `<role_id>/<setting_id>`
         if let Some((r, s)) = id.split_once('/')
-            && let (Ok(role_id), Ok(setting_id)) = (r.trim().parse::<i32>(), s.trim().parse::<i32>())
+            && let (Ok(role_id), Ok(setting_id)) =
+                (r.trim().parse::<i32>(), s.trim().parse::<i32>())
         {
             let prior = Value::object().with("role_id", Value::string(role_id.to_string()));
-            match load(&cw, role_id, Some(setting_id), None, &prior, &mut resp.diags).await {
+            match load(
+                &cw,
+                role_id,
+                Some(setting_id),
+                None,
+                &prior,
+                &mut resp.diags,
+            )
+            .await
+            {
                 Ok(Some(state)) => resp.state = state,
                 Ok(None) => resp.diags.error(
                     "Cannot import role permission",
@@ -371,15 +383,17 @@ impl RolePermissionResource {
             return Ok(());
         };
         let mine = fingerprint(planned);
-        self.claims.claim(key.clone(), mine.clone()).map_err(|other| {
-            format!(
-                "Two connectwise_role_permission resources manage {} > {} of security role {} \
+        self.claims
+            .claim(key.clone(), mine.clone())
+            .map_err(|other| {
+                format!(
+                    "Two connectwise_role_permission resources manage {} > {} of security role {} \
                  with different settings:\n  {other}\n  {mine}\nConnectWise keeps one row per \
                  role and function, so they would overwrite each other on every apply. Keep one \
                  resource per role and function.",
-                key.1, key.2, key.0
-            )
-        })
+                    key.1, key.2, key.0
+                )
+            })
     }
 
     /// Create and update: one settings GET, then only the calls that differ.
@@ -604,7 +618,9 @@ pub fn unknown_function_detail(module: &str, function: &str) -> String {
     } else {
         format!(" Did you mean: {}?", hints.join("; "))
     };
-    format!("{module} > {function} is not a ConnectWise module function (names are case-sensitive).{hint}")
+    format!(
+        "{module} > {function} is not a ConnectWise module function (names are case-sensitive).{hint}"
+    )
 }
 
 /// Plan-time checks of one permission (module, function, levels, allowed_tables)
@@ -927,7 +943,11 @@ async fn load(
     }
     let prior_tables = prior.get("allowed_tables");
     let tables = if is_customizable(row, f) {
-        match cw.role_settings().list_customize_items(role_id, row.id).await {
+        match cw
+            .role_settings()
+            .list_customize_items(role_id, row.id)
+            .await
+        {
             Ok(items) => tables_value(&items, prior_tables),
             Err(e @ Error::NotSupported { .. }) => {
                 diags.attr_warning(
@@ -987,7 +1007,11 @@ fn fingerprint(v: &Value) -> String {
         .iter()
         .map(|(attr, _)| format!("{attr}={}", parse_level(v.get(attr))))
         .collect();
-    let tables: BTreeSet<String> = v.get("allowed_tables").string_elements().into_iter().collect();
+    let tables: BTreeSet<String> = v
+        .get("allowed_tables")
+        .string_elements()
+        .into_iter()
+        .collect();
     parts.push(format!(
         "allowed_tables=[{}]",
         tables.into_iter().collect::<Vec<_>>().join(", ")
@@ -1013,8 +1037,8 @@ mod tests {
         let (role, f) = split_named_id("Umbrella/System/Table Setup").unwrap();
         assert_eq!(role, "Umbrella");
         assert_eq!(f.function, "Table Setup");
-        let (role, f) = split_named_id("PSA/Umbrella/Companies/Company/Contact Group Maintenance")
-            .unwrap();
+        let (role, f) =
+            split_named_id("PSA/Umbrella/Companies/Company/Contact Group Maintenance").unwrap();
         assert_eq!(role, "PSA/Umbrella");
         assert_eq!(f.function, "Company/Contact Group Maintenance");
         assert!(split_named_id("System/Table Setup").is_none());
@@ -1032,7 +1056,13 @@ mod tests {
     #[test]
     fn claims_conflict_only_on_different_settings() {
         let claims = Claims::default();
-        let key = || ("1".to_string(), "System".to_string(), "Table Setup".to_string());
+        let key = || {
+            (
+                "1".to_string(),
+                "System".to_string(),
+                "Table Setup".to_string(),
+            )
+        };
         assert!(claims.claim(key(), "a".into()).is_ok());
         assert!(claims.claim(key(), "a".into()).is_ok());
         assert_eq!(claims.claim(key(), "b".into()), Err("a".to_string()));

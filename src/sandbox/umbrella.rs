@@ -12,9 +12,10 @@
 //! Bearer tokens: unknown → 401 `{"message"}`; expired → 400 `{"error":"invalid_request"}` as
 //! Umbrella does. Child-org tokens are refused (403) on these console-level endpoints. Optional
 //! per-key rate limits answer 429 `{"message":"Too Many Requests"}` without headers (the token
-//! endpoint is not limited). `PUT /admin/v2/config/psa` requires every field including
-//! `privateKey` on every call; `GET` never returns the private key and computes `connectionStatus`
-//! with the checker given to [`UmbrellaState::new`]. Mappings are independent of the PSA settings
+//! endpoint is not limited by them; [`UmbrellaState::refuse_token_requests`] makes it answer
+//! 429). `PUT /admin/v2/config/psa` requires every field including `privateKey` on every call;
+//! `GET` never returns the private key and computes `connectionStatus` with the checker given to
+//! [`UmbrellaState::new`]. Mappings are independent of the PSA settings
 //! (deleting the settings keeps them). Errors are `{"message"}`. Secrets are never logged.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -165,6 +166,7 @@ struct Inner {
     tokens: HashMap<String, IssuedToken>,
     token_ttl: Duration,
     token_delay: Duration,
+    token_refusals: u32,
     rate_limits: Vec<(u32, Duration)>,
     hits: HashMap<String, VecDeque<Instant>>,
     requests: Vec<RequestRecord>,
@@ -211,6 +213,7 @@ impl UmbrellaState {
                 tokens: HashMap::new(),
                 token_ttl: Duration::from_secs(3600),
                 token_delay: Duration::ZERO,
+                token_refusals: 0,
                 rate_limits: Vec::new(),
                 hits: HashMap::new(),
                 requests: Vec::new(),
@@ -231,6 +234,12 @@ impl UmbrellaState {
     /// Delay of the token endpoint before it answers (default none).
     pub fn set_token_delay(&self, delay: Duration) {
         self.lock().token_delay = delay;
+    }
+
+    /// Makes the next `count` token requests answer HTTP 429 `{"message":"Too Many Requests"}`
+    /// without `Retry-After` (Umbrella documents none), whatever their credentials.
+    pub fn refuse_token_requests(&self, count: u32) {
+        self.lock().token_refusals = count;
     }
 
     /// Makes every issued token expired now (the next call with one gets HTTP 400 `invalid_request`).
@@ -497,6 +506,13 @@ async fn token(State(state): State<UmbrellaState>, headers: HeaderMap, body: Byt
     let delay = state.lock().token_delay;
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
+    }
+    {
+        let mut inner = state.lock();
+        if inner.token_refusals > 0 {
+            inner.token_refusals -= 1;
+            return *message(StatusCode::TOO_MANY_REQUESTS, "Too Many Requests");
+        }
     }
     let Some((key, secret)) = basic_credentials(&headers) else {
         return oauth_error(
@@ -1398,5 +1414,14 @@ mod tests {
         assert_eq!(h.token_as("key-c", "secret-c", None).await.0, 200);
         assert!(start.elapsed() >= Duration::from_millis(150));
         assert_eq!(h.state.with_console("nope", |_| ()), None);
+    }
+
+    #[tokio::test]
+    async fn token_endpoint_refusals() {
+        let h = harness().await;
+        h.state.refuse_token_requests(2);
+        assert_eq!(h.token_as(KEY, SECRET, None).await.0, 429);
+        assert_eq!(h.token_as(KEY, "wrong", None).await.0, 429);
+        assert_eq!(h.token_as(KEY, SECRET, None).await.0, 200);
     }
 }

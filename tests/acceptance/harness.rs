@@ -339,3 +339,28 @@ impl Harness {
         .expect("client")
     }
 }
+
+impl Harness {
+    /// `terraform plan -generate-config-out=generated.tf` (for `import {}` blocks
+    /// without a resource block); returns the generated configuration.
+    pub async fn generate_config(&self) -> String {
+        let out = self.path().join("generated.tf");
+        let _ = std::fs::remove_file(&out);
+        let run = self
+            .terraform(&["plan", "-no-color", "-generate-config-out=generated.tf"])
+            .await;
+        assert!(
+            run.ok,
+            "terraform plan -generate-config-out failed:\n{}",
+            run.text()
+        );
+        std::fs::read_to_string(&out).expect("generated.tf was written")
+    }
+
+    /// `terraform output -json <name>`.
+    pub async fn output(&self, name: &str) -> Json {
+        let run = self.terraform(&["output", "-json", name]).await;
+        assert!(run.ok, "terraform output {name} failed:\n{}", run.text());
+        serde_json::from_str(&run.stdout).expect("output JSON")
+    }
+}

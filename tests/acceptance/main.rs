@@ -2,5 +2,9 @@
 //! the in-process sandbox (terraform-provider-http style: real Terraform, fake
 //! upstream). One test binary, one module per Terraform object.
 
+mod api_key;
+mod api_member;
 mod harness;
+mod role_permission;
 mod security_role;
+mod umbrella;

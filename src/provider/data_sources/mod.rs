@@ -1,3 +1,7 @@
 //! Data sources, one module each.
 
+pub mod member;
+pub mod role_permissions;
+pub mod security_modules;
 pub mod security_role;
+pub mod umbrella_customers;

@@ -1,0 +1,368 @@
+//! Scale benchmark: the provider against Terraform's own floor, in one run.
+//!
+//! For each N it applies, no-op plans and destroys N built-in `terraform_data`
+//! resources (no provider: Terraform's floor), then the same with the
+//! provider's resources against the sandbox on loopback, and prints a table:
+//! wall time, ratio to the floor, REST calls per resource, provider peak RSS
+//! and CPU time. Results are also written to `target/bench/scale-<unix>.md`.
+//!
+//! `cargo bench --bench scale` (or `make bench`). Knobs:
+//! - `BENCH_N` (default `50,200,1000`), `BENCH_LATENCY_MS` (default `0,50`),
+//! - `BENCH_WORKLOADS` (default `roles,seed`): `roles` = N security roles;
+//!   `seed` = N roles + N role permissions + N/10 API members and keys,
+//! - `BENCH_PARALLELISM` (default 10, Terraform's default).
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use connectwise_provider::sandbox::{Sandbox, SandboxConfig};
+
+const SOURCE: &str = "umbrella-psa/connectwise";
+const CLIENT_ID: &str = "3f1c2a7e-9b4d-4c8e-a2f1-6d5e4c3b2a19";
+
+fn env_list(name: &str, default: &str) -> Vec<String> {
+    std::env::var(name)
+        .unwrap_or_else(|_| default.to_string())
+        .split(',')
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+/// Peak RSS (KiB) and CPU time of provider processes, sampled from /proc.
+#[derive(Default, Clone, Copy)]
+struct ProcStats {
+    peak_rss_kib: u64,
+    cpu: Duration,
+}
+
+struct Sampler {
+    stop: Arc<AtomicBool>,
+    stats: Arc<Mutex<BTreeMap<u32, ProcStats>>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Sampler {
+    fn start() -> Sampler {
+        let stop = Arc::new(AtomicBool::new(false));
+        let stats: Arc<Mutex<BTreeMap<u32, ProcStats>>> = Arc::new(Mutex::new(BTreeMap::new()));
+        let (s, st) = (stop.clone(), stats.clone());
+        let ticks = 100.0; // USER_HZ on Linux
+        let thread = std::thread::spawn(move || {
+            while !s.load(Ordering::Relaxed) {
+                for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+                    let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+                        continue;
+                    };
+                    let comm =
+                        std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+                    // comm is truncated to 15 characters.
+                    if !comm.trim().starts_with("terraform-provi") {
+                        continue;
+                    }
+                    let status =
+                        std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+                    let hwm = status
+                        .lines()
+                        .find(|l| l.starts_with("VmHWM:"))
+                        .and_then(|l| l.split_whitespace().nth(1))
+                        .and_then(|v| v.parse::<u64>().ok())
+                        .unwrap_or(0);
+                    let stat =
+                        std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+                    let after = stat.rsplit(')').next().unwrap_or("");
+                    let f: Vec<&str> = after.split_whitespace().collect();
+                    let cpu_ticks: f64 =
+                        f.get(11).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0)
+                            + f.get(12).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+                    if let Ok(mut m) = st.lock() {
+                        let e = m.entry(pid).or_default();
+                        e.peak_rss_kib = e.peak_rss_kib.max(hwm);
+                        e.cpu = e.cpu.max(Duration::from_secs_f64(cpu_ticks / ticks));
+                    }
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        });
+        Sampler {
+            stop,
+            stats,
+            thread: Some(thread),
+        }
+    }
+
+    /// Peak RSS of the largest provider process and the CPU time of all of them.
+    fn finish(mut self) -> ProcStats {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+        let m = self.stats.lock().map(|m| m.clone()).unwrap_or_default();
+        ProcStats {
+            peak_rss_kib: m.values().map(|s| s.peak_rss_kib).max().unwrap_or(0),
+            cpu: m.values().map(|s| s.cpu).sum(),
+        }
+    }
+}
+
+struct Workdir {
+    dir: tempfile::TempDir,
+    cli_config: PathBuf,
+}
+
+impl Workdir {
+    fn new(provider_dir: &Path) -> Workdir {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let cli_config = dir.path().join("terraform.tfrc");
+        std::fs::write(
+            &cli_config,
+            format!(
+                "provider_installation {{\n  dev_overrides {{\n    \"registry.terraform.io/{SOURCE}\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
+                provider_dir.display()
+            ),
+        )
+        .expect("cli config");
+        Workdir { dir, cli_config }
+    }
+
+    fn write(&self, text: &str) {
+        std::fs::write(self.dir.path().join("main.tf"), text).expect("main.tf");
+    }
+
+    /// Runs terraform and returns its wall time; panics on failure.
+    fn run(&self, args: &[&str]) -> Duration {
+        let started = Instant::now();
+        let out = std::process::Command::new("terraform")
+            .args(args)
+            .current_dir(self.dir.path())
+            .env("TF_CLI_CONFIG_FILE", &self.cli_config)
+            .env("TF_IN_AUTOMATION", "1")
+            .env("TF_INPUT", "0")
+            .env("CHECKPOINT_DISABLE", "1")
+            .env_remove("TF_LOG")
+            .output()
+            .expect("terraform runs");
+        let elapsed = started.elapsed();
+        if !out.status.success() {
+            panic!(
+                "terraform {args:?} failed:\n{}\n{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        elapsed
+    }
+}
+
+fn provider_block(sandbox: &Sandbox) -> String {
+    let t = &sandbox.config().tenants[0];
+    format!(
+        "terraform {{\n  required_providers {{\n    connectwise = {{ source = \"{SOURCE}\" }}\n  }}\n}}\n\n\
+         provider \"connectwise\" {{\n  site        = \"{url}\"\n  company_id  = \"{}\"\n  public_key  = \"{}\"\n  private_key = \"{}\"\n  client_id   = \"{CLIENT_ID}\"\n}}\n",
+        t.company_id,
+        t.public_key,
+        t.private_key,
+        url = sandbox.url()
+    )
+}
+
+fn floor_config(n: usize) -> String {
+    format!(
+        "resource \"terraform_data\" \"r\" {{\n  count = {n}\n  input = \"role-${{count.index}}\"\n}}\n"
+    )
+}
+
+fn roles_config(sandbox: &Sandbox, n: usize) -> String {
+    format!(
+        "{}\nresource \"connectwise_security_role\" \"r\" {{\n  count = {n}\n  name  = \"bench-role-${{count.index}}\"\n}}\n",
+        provider_block(sandbox)
+    )
+}
+
+fn seed_config(sandbox: &Sandbox, n: usize) -> String {
+    let members = (n / 10).max(1);
+    format!(
+        "{}
+resource \"connectwise_security_role\" \"r\" {{
+  count = {n}
+  name  = \"bench-role-${{count.index}}\"
+}}
+
+resource \"connectwise_role_permission\" \"p\" {{
+  count         = {n}
+  role_id       = connectwise_security_role.r[count.index].id
+  module        = \"Service Desk\"
+  function      = \"Service Tickets\"
+  add_level     = \"All\"
+  edit_level    = \"All\"
+  inquire_level = \"All\"
+}}
+
+resource \"connectwise_api_member\" \"m\" {{
+  count            = {members}
+  identifier       = \"bench${{count.index}}\"
+  name             = \"Bench member ${{count.index}}\"
+  security_role_id = connectwise_security_role.r[count.index].id
+}}
+
+resource \"connectwise_api_key\" \"k\" {{
+  count       = {members}
+  member_id   = connectwise_api_member.m[count.index].id
+  description = \"bench key\"
+}}
+",
+        provider_block(sandbox)
+    )
+}
+
+struct Row {
+    workload: String,
+    n: usize,
+    resources: usize,
+    latency_ms: u64,
+    apply: Duration,
+    plan: Duration,
+    destroy: Duration,
+    floor_apply: Duration,
+    floor_plan: Duration,
+    floor_destroy: Duration,
+    calls_apply: usize,
+    calls_plan: usize,
+    peak_rss_kib: u64,
+    cpu: Duration,
+}
+
+fn ratio(a: Duration, b: Duration) -> f64 {
+    a.as_secs_f64() / b.as_secs_f64().max(1e-9)
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; nothing else to parse.
+    let ns: Vec<usize> = env_list("BENCH_N", "50,200,1000")
+        .iter()
+        .filter_map(|s| s.parse().ok())
+        .collect();
+    let latencies: Vec<u64> = env_list("BENCH_LATENCY_MS", "0,50")
+        .iter()
+        .filter_map(|s| s.parse().ok())
+        .collect();
+    let workloads = env_list("BENCH_WORKLOADS", "roles,seed");
+    let parallelism = std::env::var("BENCH_PARALLELISM").unwrap_or_else(|_| "10".into());
+    let par = format!("-parallelism={parallelism}");
+    let provider_bin = PathBuf::from(env!("CARGO_BIN_EXE_terraform-provider-connectwise"));
+    let provider_dir = provider_bin.parent().expect("bin dir").to_path_buf();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime");
+
+    let mut rows = Vec::new();
+    for &latency_ms in &latencies {
+        for &n in &ns {
+            // The floor, measured in the same run for this N.
+            let floor = Workdir::new(&provider_dir);
+            floor.write(&floor_config(n));
+            let floor_apply = floor.run(&["apply", "-auto-approve", &par]);
+            let floor_plan = floor.run(&["plan", "-detailed-exitcode", &par]);
+            let floor_destroy = floor.run(&["destroy", "-auto-approve", &par]);
+
+            for workload in &workloads {
+                let config = SandboxConfig {
+                    latency: Duration::from_millis(latency_ms),
+                    ..SandboxConfig::default()
+                };
+                let sandbox = runtime.block_on(Sandbox::start(config)).expect("sandbox");
+                let w = Workdir::new(&provider_dir);
+                let (text, resources) = match workload.as_str() {
+                    "roles" => (roles_config(&sandbox, n), n),
+                    "seed" => (seed_config(&sandbox, n), 2 * n + 2 * (n / 10).max(1)),
+                    other => panic!("unknown workload {other}"),
+                };
+                w.write(&text);
+                sandbox.clear_requests();
+                let sampler = Sampler::start();
+                let apply = w.run(&["apply", "-auto-approve", &par]);
+                let calls_apply = sandbox.requests().len();
+                sandbox.clear_requests();
+                let plan = w.run(&["plan", "-detailed-exitcode", &par]);
+                let calls_plan = sandbox.requests().len();
+                let destroy = w.run(&["destroy", "-auto-approve", &par]);
+                let stats = sampler.finish();
+                eprintln!(
+                    "{workload} N={n} latency={latency_ms}ms: apply {:.2}s plan {:.2}s destroy {:.2}s (floor {:.2}/{:.2}/{:.2})",
+                    apply.as_secs_f64(),
+                    plan.as_secs_f64(),
+                    destroy.as_secs_f64(),
+                    floor_apply.as_secs_f64(),
+                    floor_plan.as_secs_f64(),
+                    floor_destroy.as_secs_f64()
+                );
+                rows.push(Row {
+                    workload: workload.clone(),
+                    n,
+                    resources,
+                    latency_ms,
+                    apply,
+                    plan,
+                    destroy,
+                    floor_apply,
+                    floor_plan,
+                    floor_destroy,
+                    calls_apply,
+                    calls_plan,
+                    peak_rss_kib: stats.peak_rss_kib,
+                    cpu: stats.cpu,
+                });
+                runtime.block_on(sandbox.shutdown());
+            }
+        }
+    }
+
+    let mut table = String::new();
+    let _ = writeln!(
+        table,
+        "| workload | N | resources | latency | apply s (× floor) | no-op plan s (× floor) | apply+destroy × floor | REST calls/resource apply | REST calls no-op plan | provider peak RSS MiB | provider CPU s |"
+    );
+    let _ = writeln!(table, "|---|---|---|---|---|---|---|---|---|---|---|");
+    for r in &rows {
+        let _ = writeln!(
+            table,
+            "| {} | {} | {} | {} ms | {:.2} ({:.2}×) | {:.2} ({:.2}×) | {:.2}× | {:.2} | {} | {:.1} | {:.2} |",
+            r.workload,
+            r.n,
+            r.resources,
+            r.latency_ms,
+            r.apply.as_secs_f64(),
+            ratio(r.apply, r.floor_apply),
+            r.plan.as_secs_f64(),
+            ratio(r.plan, r.floor_plan),
+            ratio(r.apply + r.destroy, r.floor_apply + r.floor_destroy),
+            r.calls_apply as f64 / r.resources as f64,
+            r.calls_plan,
+            r.peak_rss_kib as f64 / 1024.0,
+            r.cpu.as_secs_f64()
+        );
+    }
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(0);
+    let header = format!(
+        "scale benchmark: {cores} cores, terraform -parallelism={parallelism}, floor = N terraform_data in the same run\n\n"
+    );
+    println!("{header}{table}");
+    let out_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench");
+    let _ = std::fs::create_dir_all(&out_dir);
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let file = out_dir.join(format!("scale-{stamp}.md"));
+    if std::fs::write(&file, format!("{header}{table}")).is_ok() {
+        println!("written to {}", file.display());
+    }
+}

@@ -1,0 +1,97 @@
+//! Data source `connectwise_umbrella_customers`: the managed customers of the Umbrella MSP/MSSP
+//! console, for `for_each` over an MSP's tenants.
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+
+use crate::plugin::{Attribute, Block, DataSource, Diagnostics, Schema, Type, Validator, Value};
+use crate::provider::config::Handle;
+use crate::provider::diag::umbrella_error;
+
+pub struct UmbrellaCustomersDataSource {
+    handle: Handle,
+}
+
+impl UmbrellaCustomersDataSource {
+    pub fn new(handle: Handle) -> Self {
+        Self { handle }
+    }
+}
+
+fn customer_type() -> Type {
+    Type::Object(BTreeMap::from([
+        ("customer_id".to_string(), Type::Number),
+        ("customer_name".to_string(), Type::String),
+        ("seats".to_string(), Type::Number),
+    ]))
+}
+
+#[async_trait]
+impl DataSource for UmbrellaCustomersDataSource {
+    fn name(&self) -> &'static str {
+        "umbrella_customers"
+    }
+
+    fn schema(&self) -> Schema {
+        Schema::new(
+            Block::new(
+                "The managed customers (child organizations) of the Umbrella MSP/MSSP console the \
+                 provider's `umbrella` block signs in to, e.g. to give each one a \
+                 `connectwise_umbrella_psa_company_mapping` with `for_each`.",
+            )
+            .attribute(
+                Attribute::string("name_filter")
+                    .optional()
+                    .validate(Validator::Length { min: 1, max: 255 })
+                    .description(
+                        "Keep only customers whose name contains this text (case-insensitive).",
+                    ),
+            )
+            .attribute(
+                Attribute::of_type("customers", Type::list(customer_type()))
+                    .computed()
+                    .description(
+                        "The customers, ordered by id: `customer_id` (number; also the child \
+                         organization id), `customer_name` and `seats`.",
+                    ),
+            ),
+        )
+    }
+
+    fn doc_sections(&self) -> &'static str {
+        "## REST calls\n\n\
+         In Cisco's published API specification (Managed Providers API):\n\n\
+         | Operation | Call |\n|---|---|\n\
+         | authentication | `POST /auth/v2/token` |\n\
+         | read | `GET /admin/v2/managed/customers?page=N&limit=100`, every page |\n"
+    }
+
+    async fn read(&self, config: &Value, diags: &mut Diagnostics) -> Value {
+        let Some(umbrella) = self.handle.umbrella(diags) else {
+            return Value::Null;
+        };
+        let mut customers = match umbrella.list_customers().await {
+            Ok(list) => list,
+            Err(e) => {
+                umbrella_error(diags, "list the Umbrella managed customers", &e);
+                return Value::Null;
+            }
+        };
+        if let Some(filter) = config.get("name_filter").as_str() {
+            let filter = filter.to_lowercase();
+            customers.retain(|c| c.customer_name.to_lowercase().contains(&filter));
+        }
+        customers.sort_by_key(|c| c.customer_id);
+        let list = customers
+            .iter()
+            .map(|c| {
+                Value::object()
+                    .with("customer_id", Value::int(c.customer_id as i64))
+                    .with("customer_name", Value::string(&c.customer_name))
+                    .with("seats", Value::int(c.seats as i64))
+            })
+            .collect();
+        config.clone().with("customers", Value::List(list))
+    }
+}

@@ -1,0 +1,317 @@
+//! `connectwise_umbrella_psa_company_mapping`: which ConnectWise company a managed customer of the
+//! Umbrella MSP/MSSP console belongs to ("ConnectWise Company ID" per customer in MSP Settings >
+//! PSA Integration Details). The customer is checked against the managed customer list at plan
+//! time, so a wrong id fails the plan on `customer_id`.
+
+use async_trait::async_trait;
+
+use super::config::Handle;
+use super::diag::{bad_import_id, umbrella_error, umbrella_error_on};
+use crate::client::umbrella::psa::MAX_PSA_COMPANY_ID_LEN;
+use crate::client::umbrella::{Customer, Umbrella, UmbrellaError};
+use crate::plugin::{
+    ApplyRequest, AttrPath, Attribute, Block, Diagnostics, PlanRequest, PlanResponse, ReadRequest,
+    Resource, Schema, StateResponse, Validator, Value,
+};
+
+pub struct UmbrellaPsaCompanyMappingResource {
+    handle: Handle,
+}
+
+impl UmbrellaPsaCompanyMappingResource {
+    pub fn new(handle: Handle) -> Self {
+        Self { handle }
+    }
+}
+
+/// The state of a mapping.
+fn mapping_state(customer_id: u64, customer_name: Option<&str>, psa_company_id: &str) -> Value {
+    Value::object()
+        .with("id", Value::string(customer_id.to_string()))
+        .with("customer_id", Value::int(customer_id as i64))
+        .with("customer_name", Value::opt_string(customer_name))
+        .with("psa_company_id", Value::string(psa_company_id))
+}
+
+/// A customer id from a configuration or state value.
+fn customer_id_of(v: &Value) -> Option<u64> {
+    v.as_i64().and_then(|i| u64::try_from(i).ok())
+}
+
+/// The managed customer `id`, with an error on `customer_id` naming the valid ones when unknown.
+async fn lookup_customer(
+    umbrella: &Umbrella,
+    id: u64,
+    diags: &mut Diagnostics,
+) -> Option<Customer> {
+    match umbrella.get_customer(id).await {
+        Ok(c) => Some(c),
+        Err(e) if e.is_not_found() => {
+            unknown_customer(umbrella, id, diags).await;
+            None
+        }
+        Err(e) => {
+            umbrella_error_on(
+                diags,
+                Some(AttrPath::root("customer_id")),
+                &format!("look up Umbrella managed customer {id}"),
+                &e,
+            );
+            None
+        }
+    }
+}
+
+/// The error for a customer id the console does not manage.
+async fn unknown_customer(umbrella: &Umbrella, id: u64, diags: &mut Diagnostics) {
+    let known = match umbrella.list_customers().await {
+        Ok(list) if list.is_empty() => " The console manages no customers.".to_string(),
+        Ok(list) => format!(
+            " Its managed customers are: {}.",
+            list.iter()
+                .map(|c| format!("{} ({})", c.customer_id, c.customer_name))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Err(_) => String::new(),
+    };
+    diags.attr_error(
+        AttrPath::root("customer_id"),
+        "Unknown Umbrella customer",
+        format!(
+            "The Umbrella console manages no customer with id {id} \
+             (GET /admin/v2/managed/customers).{known} The data source \
+             connectwise_umbrella_customers lists them."
+        ),
+    );
+}
+
+#[async_trait]
+impl Resource for UmbrellaPsaCompanyMappingResource {
+    fn name(&self) -> &'static str {
+        "umbrella_psa_company_mapping"
+    }
+
+    fn schema(&self) -> Schema {
+        Schema::new(
+            Block::new(
+                "The ConnectWise company of one managed customer of the Umbrella MSP/MSSP console \
+                 (the \"ConnectWise Company ID\" per customer under MSP Settings > PSA Integration \
+                 Details): the PSA integration files that customer's configuration and tickets \
+                 under the ConnectWise company with this identifier. One resource per customer; \
+                 combine with the `connectwise_umbrella_customers` data source and `for_each`. \
+                 The mapping calls are not in Cisco's published API specification.",
+            )
+            .attribute(
+                Attribute::string("id")
+                    .computed()
+                    .use_state_for_unknown()
+                    .description("The customer id, as a string. Import with it."),
+            )
+            .attribute(
+                Attribute::number("customer_id")
+                    .required()
+                    .requires_replace()
+                    .validate(Validator::Range {
+                        min: 1,
+                        max: i64::MAX,
+                    })
+                    .description(
+                        "Id of the managed customer (child organization) in Umbrella, from \
+                         `GET /admin/v2/managed/customers` (see the `connectwise_umbrella_customers` \
+                         data source). Checked at plan time.",
+                    ),
+            )
+            .attribute(
+                Attribute::string("psa_company_id")
+                    .required()
+                    .validate(Validator::Length {
+                        min: 1,
+                        max: MAX_PSA_COMPANY_ID_LEN,
+                    })
+                    .description(
+                        "The ConnectWise company identifier (\"Company ID\" of the company in \
+                         ConnectWise, e.g. `AcmeDental`). Changes are made in place.",
+                    ),
+            )
+            .attribute(
+                Attribute::string("customer_name")
+                    .computed()
+                    .use_state_for_unknown()
+                    .description("The customer's name in Umbrella."),
+            ),
+        )
+    }
+
+    fn doc_sections(&self) -> &'static str {
+        "## REST calls\n\n\
+         The mapping calls are **not in Cisco's published API specification** (Cisco documents \
+         company mapping only as a console feature); this provider follows its own contract for \
+         them, and a server that does not offer them makes the provider fail with a diagnostic \
+         naming the console step to do by hand. The customer look-ups are in the published \
+         Managed Providers API.\n\n\
+         | Operation | Call |\n|---|---|\n\
+         | plan (customer check), import | `GET /admin/v2/managed/customers/{customerId}`; on a miss `GET /admin/v2/managed/customers` to list the valid ids (published) |\n\
+         | create, update | `PUT /admin/v2/config/psa/mappings/{customerId}` with `{customerId, psaCompanyId}` (not in the published API specification) |\n\
+         | read, import | `GET /admin/v2/config/psa/mappings/{customerId}` (not in the published API specification) |\n\
+         | delete | `DELETE /admin/v2/config/psa/mappings/{customerId}` (not in the published API specification) |\n"
+    }
+
+    async fn modify_plan(&self, req: &PlanRequest, resp: &mut PlanResponse) {
+        let Some(umbrella) = self.handle.umbrella(&mut resp.diags) else {
+            return;
+        };
+        let Some(id) = customer_id_of(req.config.get("customer_id")) else {
+            return; // unknown until apply; create reports a bad id then
+        };
+        resp.planned.set("id", Value::string(id.to_string()));
+        let unchanged = customer_id_of(req.prior.get("customer_id")) == Some(id);
+        if unchanged {
+            return;
+        }
+        if let Some(c) = lookup_customer(&umbrella, id, &mut resp.diags).await {
+            resp.planned
+                .set("customer_name", Value::string(&c.customer_name));
+        }
+    }
+
+    async fn create(&self, req: &ApplyRequest, resp: &mut StateResponse) {
+        let Some(umbrella) = self.handle.umbrella(&mut resp.diags) else {
+            return;
+        };
+        let plan = &req.planned;
+        let Some(id) = customer_id_of(plan.get("customer_id")) else {
+            resp.diags.attr_error(
+                AttrPath::root("customer_id"),
+                "Invalid customer id",
+                "customer_id must be a positive whole number.",
+            );
+            return;
+        };
+        let company = plan.get("psa_company_id").as_str().unwrap_or_default();
+        let name = match plan.get("customer_name").as_str() {
+            Some(n) => n.to_string(),
+            None => match lookup_customer(&umbrella, id, &mut resp.diags).await {
+                Some(c) => c.customer_name,
+                None => return,
+            },
+        };
+        match umbrella.put_mapping(id, company).await {
+            Ok(m) => resp.state = mapping_state(id, Some(&name), &m.psa_company_id),
+            Err(e) if e.is_not_found() => unknown_customer(&umbrella, id, &mut resp.diags).await,
+            Err(e) => umbrella_error(
+                &mut resp.diags,
+                &format!("map Umbrella customer {id} to ConnectWise company {company:?}"),
+                &e,
+            ),
+        }
+    }
+
+    async fn read(&self, req: &ReadRequest, resp: &mut StateResponse) {
+        let Some(umbrella) = self.handle.umbrella(&mut resp.diags) else {
+            return;
+        };
+        let Some(id) = customer_id_of(req.state.get("customer_id")) else {
+            resp.state = Value::Null;
+            return;
+        };
+        match umbrella.get_mapping(id).await {
+            Ok(Some(m)) => {
+                let mut state = req.state.clone();
+                state.set("id", Value::string(id.to_string()));
+                state.set("psa_company_id", Value::string(&m.psa_company_id));
+                resp.state = state;
+            }
+            // No mapping, or the customer itself is gone.
+            Ok(None) => resp.state = Value::Null,
+            Err(e) if e.is_not_found() => resp.state = Value::Null,
+            Err(e) => umbrella_error(
+                &mut resp.diags,
+                &format!("read the company mapping of Umbrella customer {id}"),
+                &e,
+            ),
+        }
+    }
+
+    async fn update(&self, req: &ApplyRequest, resp: &mut StateResponse) {
+        let Some(umbrella) = self.handle.umbrella(&mut resp.diags) else {
+            return;
+        };
+        let plan = &req.planned;
+        let Some(id) = customer_id_of(plan.get("customer_id")) else {
+            return;
+        };
+        let company = plan.get("psa_company_id").as_str().unwrap_or_default();
+        match umbrella.put_mapping(id, company).await {
+            Ok(m) => {
+                let name = plan
+                    .get("customer_name")
+                    .as_str()
+                    .or_else(|| req.prior.get("customer_name").as_str());
+                resp.state = mapping_state(id, name, &m.psa_company_id);
+            }
+            Err(e) => umbrella_error(
+                &mut resp.diags,
+                &format!("map Umbrella customer {id} to ConnectWise company {company:?}"),
+                &e,
+            ),
+        }
+    }
+
+    async fn delete(&self, req: &ApplyRequest, resp: &mut StateResponse) {
+        let Some(umbrella) = self.handle.umbrella(&mut resp.diags) else {
+            return;
+        };
+        let Some(id) = customer_id_of(req.prior.get("customer_id")) else {
+            return;
+        };
+        if let Err(e) = umbrella.delete_mapping(id).await {
+            umbrella_error(
+                &mut resp.diags,
+                &format!("remove the company mapping of Umbrella customer {id}"),
+                &e,
+            );
+        }
+    }
+
+    async fn import(&self, id: &str, resp: &mut StateResponse) {
+        let Some(customer_id) = id.trim().parse::<u64>().ok().filter(|i| *i > 0) else {
+            bad_import_id(
+                &mut resp.diags,
+                id,
+                "the numeric Umbrella customer id (see the connectwise_umbrella_customers data source)",
+            );
+            return;
+        };
+        let Some(umbrella) = self.handle.umbrella(&mut resp.diags) else {
+            return;
+        };
+        let mapping = match umbrella.get_mapping(customer_id).await {
+            Ok(Some(m)) => m,
+            Ok(None) => {
+                resp.diags.error(
+                    "Cannot import the company mapping",
+                    format!("Umbrella customer {customer_id} has no ConnectWise company mapping."),
+                );
+                return;
+            }
+            Err(UmbrellaError::NotFound { .. }) => {
+                unknown_customer(&umbrella, customer_id, &mut resp.diags).await;
+                return;
+            }
+            Err(e) => {
+                umbrella_error(
+                    &mut resp.diags,
+                    &format!("import the company mapping of Umbrella customer {customer_id}"),
+                    &e,
+                );
+                return;
+            }
+        };
+        let name = match umbrella.get_customer(customer_id).await {
+            Ok(c) => Some(c.customer_name),
+            Err(_) => None,
+        };
+        resp.state = mapping_state(customer_id, name.as_deref(), &mapping.psa_company_id);
+    }
+}
