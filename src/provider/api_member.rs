@@ -526,10 +526,7 @@ async fn desired_refs(
         if let Some(id) = parse_id(req.planned.get(spec.id_attr)) {
             ids[i] = Some(id);
         } else if let Some(form) = req.config.get(spec.attr).as_str() {
-            ids[i] = resolve(cw, spec, form, diags).await;
-            if ids[i].is_none() {
-                return None;
-            }
+            ids[i] = Some(resolve(cw, spec, form, diags).await?);
         } else if let Some(t) = template {
             ids[i] = spec.of(t).and_then(|r| r.id);
         } else {
@@ -569,7 +566,9 @@ impl Resource for ApiMemberResource {
          are known then, so a misspelt name fails the plan before anything is created. The state \
          keeps the form written in the configuration as long as it designates the record the \
          member refers to; when the member is changed outside Terraform, the state shows the new \
-         record's name and the next plan changes it back.\n\n\
+         record's name and the next plan changes it back. `location` is the member's default \
+         location (`defaultLocation`); the security and sales locations a member also has are \
+         taken from the template when the member is created and are not managed.\n\n\
          ## REST calls\n\n\
          All in ConnectWise's published API specification:\n\n\
          | Operation | Call |\n|---|---|\n\

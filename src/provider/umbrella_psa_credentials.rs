@@ -346,6 +346,42 @@ impl UmbrellaPsaCredentialsResource {
         }
     }
 
+    /// Whether ConnectWise no longer has the minted key (revoked out of band). When it still has
+    /// it, Umbrella is refused for another reason that a new key would not cure: warn instead.
+    async fn minted_key_gone(&self, key: &MintedKey, diags: &mut Diagnostics) -> bool {
+        let Some(cw) = self.handle.connectwise(diags) else {
+            return false;
+        };
+        match cw.api_keys().get(key.member_id, key.id).await {
+            Err(e) if e.is_not_found() => true,
+            Ok(_) => {
+                diags.attr_warning(
+                    AttrPath::root("connection_status"),
+                    "Umbrella cannot use the ConnectWise credentials",
+                    format!(
+                        "Umbrella reports that ConnectWise refuses the stored credentials \
+                         (connection_status \"unauthorized\") although the minted API key {} of \
+                         member {} still exists. Check `company_id`, `site` and that the member \
+                         is active; change `mint_key.rotation_triggers` to mint a new key.",
+                        key.id, key.member_id
+                    ),
+                );
+                false
+            }
+            Err(e) => {
+                diags.warning(
+                    "Cannot check the minted ConnectWise API key",
+                    format!(
+                        "Umbrella reports that ConnectWise refuses the stored credentials, and \
+                         looking up the minted API key {} of member {} failed: {e}",
+                        key.id, key.member_id
+                    ),
+                );
+                false
+            }
+        }
+    }
+
     /// Create and update: PUT the settings with the key from wherever the configuration says.
     async fn put(&self, req: &ApplyRequest, resp: &mut StateResponse) {
         let Some(umbrella) = self.handle.umbrella(&mut resp.diags) else {
@@ -609,7 +645,11 @@ impl Resource for UmbrellaPsaCredentialsResource {
         let public_drifted = minted
             .as_ref()
             .is_some_and(|k| req.prior.get("public_key").as_str() != Some(k.public_key.as_str()));
-        let refused = req.prior.get("connection_status").as_str() == Some("unauthorized");
+        let refused = req.prior.get("connection_status").as_str() == Some("unauthorized")
+            && match &minted {
+                Some(k) => self.minted_key_gone(k, &mut resp.diags).await,
+                None => true,
+            };
         if public_drifted || refused {
             for attr in [
                 "public_key",
@@ -749,8 +789,9 @@ With `private_key`, replace the API key with `create_before_destroy`, so the new
 
 ```terraform
 resource "connectwise_api_key" "umbrella" {
-  member_id   = connectwise_api_member.umbrella.id
-  description = "Umbrella PSA Integration (${var.key_generation})"
+  member_id         = connectwise_api_member.umbrella.id
+  description       = "Umbrella PSA Integration"
+  rotation_triggers = { generation = var.key_generation }
 
   lifecycle {
     create_before_destroy = true
@@ -765,11 +806,11 @@ resource "connectwise_umbrella_psa_credentials" "this" {
 }
 ```
 
-Raising `var.key_generation` (or anything else that replaces the key) rotates it. With `mint_key`, change `rotation_triggers` instead; the provider mints, hands over, then revokes, in that order.
+Changing `var.key_generation` (or anything else that replaces the key) rotates it. With `mint_key`, change `rotation_triggers` instead; the provider mints, hands over, then revokes, in that order.
 
 ## Drift
 
-`terraform plan` reads the settings back: a change of `site`, `company_id`, `public_key` or `enabled` made in the console shows as drift and the next apply puts the configured values back; settings removed in the console are created again. The private key cannot be read back. With `mint_key`, a public key changed in the console or a `connection_status` of `unauthorized` (e.g. the key was deleted in ConnectWise) plans a new key.
+`terraform plan` reads the settings back: a change of `site`, `company_id`, `public_key` or `enabled` made in the console shows as drift and the next apply puts the configured values back; settings removed in the console are created again. The private key cannot be read back. With `mint_key`, a public key changed in the console, or a `connection_status` of `unauthorized` because the minted key was deleted in ConnectWise, plans a new key.
 
 ## REST calls
 
@@ -781,5 +822,5 @@ The PSA calls are **not in Cisco's published API specification**: Cisco document
 | create, update | `PUT /admin/v2/config/psa` with `{psaType, enabled, siteUrl, companyId, publicKey, privateKey}` (not in the published API specification) |
 | read, import | `GET /admin/v2/config/psa` (not in the published API specification; never returns the private key) |
 | delete | `DELETE /admin/v2/config/psa` (not in the published API specification) |
-| `mint_key`: mint, revoke | ConnectWise `POST /system/members/{memberId}/apiKeys`, `DELETE /system/members/{memberId}/apiKeys/{id}` (not in ConnectWise's published API specification) |
+| `mint_key`: mint, check, revoke | ConnectWise `POST /system/members/{memberId}/apiKeys`; `GET /system/members/{memberId}/apiKeys/{id}` (plan, only when Umbrella reports `unauthorized`); `DELETE /system/members/{memberId}/apiKeys/{id}` (not in ConnectWise's published API specification) |
 "#;

@@ -8,6 +8,7 @@
 
 mod api_keys;
 pub mod conditions;
+pub mod faults;
 mod http;
 mod lookups;
 mod members;
@@ -18,6 +19,7 @@ pub mod umbrella;
 
 use std::fmt;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use axum::Router;
@@ -38,6 +40,9 @@ pub use state::{
     TenantStore,
 };
 
+pub use faults::{FaultConfig, FaultCounts};
+
+use faults::FaultState;
 use http::{ApiError, Ctx};
 use state::lock;
 
@@ -90,6 +95,9 @@ pub struct SandboxConfig {
     pub rate_limit_per_minute: Option<u32>,
     /// Added to every response.
     pub latency: Duration,
+    /// Faults injected into HTTP answers from the start (change them later with
+    /// [`Sandbox::set_faults`]); none by default.
+    pub faults: FaultConfig,
 }
 
 impl TenantConfig {
@@ -128,6 +136,7 @@ impl Default for SandboxConfig {
             require_client_id: true,
             rate_limit_per_minute: None,
             latency: Duration::ZERO,
+            faults: FaultConfig::default(),
         }
     }
 }
@@ -137,6 +146,7 @@ pub struct Sandbox {
     addr: SocketAddr,
     state: SandboxState,
     umbrella: umbrella::UmbrellaState,
+    faults: Arc<FaultState>,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<()>,
 }
@@ -148,8 +158,13 @@ impl Sandbox {
     }
 
     pub async fn start_on(config: SandboxConfig, addr: SocketAddr) -> std::io::Result<Sandbox> {
+        config
+            .faults
+            .validate()
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
+        let faults = FaultState::new(config.faults.clone());
         let state = SandboxState::new(config);
         state.set_addr(addr);
         let app = connectwise_router(state.clone());
@@ -157,6 +172,11 @@ impl Sandbox {
         // The two route sets do not overlap; the layer below then records and delays both.
         let umbrella = umbrella::UmbrellaState::for_sandbox(&state);
         let app = app.merge(umbrella::router(umbrella.clone()));
+        // Faults sit inside the recorder, so injected answers are recorded too.
+        let app = app.layer(middleware::from_fn_with_state(
+            faults.clone(),
+            faults::inject,
+        ));
         let app = app.layer(middleware::from_fn_with_state(
             state.clone(),
             record_and_delay,
@@ -174,6 +194,7 @@ impl Sandbox {
             addr,
             state,
             umbrella,
+            faults,
             stop: Some(stop),
             task,
         })
@@ -208,6 +229,30 @@ impl Sandbox {
 
     pub fn clear_requests(&self) {
         self.state.clear_requests()
+    }
+
+    /// Replaces the injected faults from the next request on (and restarts the seeded
+    /// generator); [`FaultConfig::default`] turns them off. Panics on an invalid configuration.
+    pub fn set_faults(&self, faults: FaultConfig) {
+        if let Err(e) = faults.validate() {
+            panic!("invalid fault configuration: {e}");
+        }
+        self.faults.set(faults);
+    }
+
+    /// The faults currently injected.
+    pub fn faults(&self) -> FaultConfig {
+        self.faults.config()
+    }
+
+    /// How many faults were injected so far, by kind.
+    pub fn fault_counts(&self) -> FaultCounts {
+        self.faults.counts()
+    }
+
+    /// Sets the fault counters to zero.
+    pub fn reset_fault_counts(&self) {
+        self.faults.reset_counts()
     }
 
     pub async fn shutdown(mut self) {

@@ -507,6 +507,27 @@ output "me" {{
     }
     assert!(!state.contains("member_token"), "no ephemeral in state");
 
+    // The detector itself finds a private key that is there.
+    let control = h
+        .client()
+        .members()
+        .create_token("umbrella-psa")
+        .await
+        .expect("token minted directly");
+    let text = format!("{{\"private_key\":\"{}\"}}", control.private_key.expose());
+    let found = h
+        .sandbox
+        .state()
+        .with_tenant(&company, |store| {
+            store.tokens.iter().any(|t| {
+                words(&text)
+                    .into_iter()
+                    .any(|w| store.hash_secret(w) == t.private_key_hash)
+            })
+        })
+        .unwrap();
+    assert!(found, "the leak detector works");
+
     // An unknown member: a clear error on member_identifier.
     h.config(&format!(
         r#"{base}

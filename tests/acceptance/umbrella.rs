@@ -372,7 +372,7 @@ resource "connectwise_umbrella_psa_company_mapping" "stray" {
         "",
     ));
     let err = flat(&h.plan_fails().await);
-    assert!(err.contains("at most 30 characters"), "{err}");
+    assert!(err.contains("between 1 and 30 characters long"), "{err}");
 
     // Destroy removes the mappings.
     h.config(&mappings(&format!("upper({by_name})"), ""));
@@ -436,6 +436,10 @@ fn assert_trace_is_real(h: &Harness) {
     assert!(
         log.contains("ApplyResourceChange") || log.contains("apply_resource_change"),
         "the trace log does not cover the apply"
+    );
+    assert!(
+        log.contains("umbrella: call") && log.contains("/admin/v2/config/psa"),
+        "the trace log does not hold the provider's own Umbrella call logs"
     );
 }
 
