@@ -55,6 +55,15 @@ const RESOURCE: &str = "API key";
 impl ApiKeys<'_> {
     /// Creates a key pair for the member (201). The answer is the only place the private key
     /// ever appears. Not in the published API specification.
+    ///
+    /// # A lost answer
+    ///
+    /// If the answer is lost (server error, timeout, dropped connection) the key may exist on the
+    /// server, but its private key can never be read again, so such a key is useless. Before
+    /// sending the POST again the client therefore lists the member's keys and **deletes every
+    /// key with this description that was not there before the first attempt** (the member's
+    /// keys are listed once before creating, to tell them apart), then creates a new one. No
+    /// orphan key is left behind, and existing keys with the same description are never touched.
     pub async fn create(&self, member_id: i32, description: &str) -> Result<ApiKey, Error> {
         if description.trim().is_empty() {
             return Err(Error::InvalidInput(
@@ -65,7 +74,35 @@ impl ApiKeys<'_> {
             .ext(ExtCall::CreateApiKey)
             .secret_response()
             .json(&NewApiKey { description })?;
-        self.client.fetch(call).await
+        // Keys that already exist are never deleted by the recovery below.
+        let before: Vec<i32> = match self.list(member_id, &Conditions::new()).await {
+            Ok(keys) => keys.iter().map(|k| k.id).collect(),
+            // No list call on this server: the create fails the same way, naming the manual step.
+            Err(Error::NotSupported { .. }) => return self.client.fetch(call).await,
+            Err(e) => return Err(e),
+        };
+        let before = &before;
+        self.client
+            .create_idempotent(call, || async move {
+                let keys = self.list(member_id, &Conditions::new()).await?;
+                for orphan in keys.iter().filter(|k| {
+                    !before.contains(&k.id) && k.description.as_deref() == Some(description)
+                }) {
+                    tracing::debug!(
+                        target: "connectwise",
+                        member_id,
+                        key_id = orphan.id,
+                        "API key create: deleting the key whose answer (and private key) was lost"
+                    );
+                    match self.delete(member_id, orphan.id).await {
+                        Ok(()) => {}
+                        Err(e) if e.is_not_found() => {}
+                        Err(e) => return Err(e),
+                    }
+                }
+                Ok(None)
+            })
+            .await
     }
 
     /// The member's keys matching `conditions` (no private keys). Not in the published API

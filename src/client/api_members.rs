@@ -120,11 +120,16 @@ impl ApiMembers<'_> {
     }
 
     /// Creates an API member (`POST`, 201) from `member` (`id` and `_info` are not sent).
+    ///
+    /// If the answer is lost (server error, timeout, dropped connection) the member is looked up
+    /// by identifier before the POST is sent again, so it is never created twice.
     pub async fn create(&self, member: &ApiMember) -> Result<ApiMember, Error> {
         segment("API member identifier", &member.identifier)?;
         let call =
             Call::post("/system/apiMembers".into(), RESOURCE, &member.identifier).json(member)?;
-        self.client.fetch(call).await
+        self.client
+            .create_idempotent(call, || self.find_by_identifier(&member.identifier))
+            .await
     }
 
     /// Changes fields with JSON-Patch operations; references must be replaced as whole objects

@@ -109,6 +109,31 @@ pub enum Error {
     /// The caller passed a value the client cannot send (bad configuration, empty identifier).
     #[error("invalid input: {0}")]
     InvalidInput(String),
+    /// The retry budget (`max_retries` or `retry_deadline`) ran out; `last` is the last failure.
+    #[error("{call}: gave up after {attempts} attempts in {:.1} s; last answer: {last}", .elapsed.as_secs_f64())]
+    GaveUp {
+        /// The call, e.g. `POST /system/securityroles`.
+        call: String,
+        /// How many times the call was sent.
+        attempts: u32,
+        /// Time from the first attempt until giving up.
+        elapsed: Duration,
+        /// The failure of the last attempt.
+        last: Box<Error>,
+    },
+    /// A create whose answer was lost (server error, timeout or dropped connection) could not be
+    /// checked: the object may or may not exist on the server.
+    #[error(
+        "{call}: the server may or may not have created the object (the answer was lost: {cause}), and looking it up failed: {lookup}; check ConnectWise before trying again"
+    )]
+    OutcomeUnknown {
+        /// The create call, e.g. `POST /system/apiMembers`.
+        call: String,
+        /// Why the answer of the create is unknown.
+        cause: Box<Error>,
+        /// Why the lookup failed.
+        lookup: Box<Error>,
+    },
 }
 
 fn retry_hint(retry_after: &Option<Duration>) -> String {
@@ -142,6 +167,14 @@ fn field_errors_part(errors: &[FieldError]) -> String {
 }
 
 impl Error {
+    /// The failure itself: the last attempt's error for [`Error::GaveUp`], `self` otherwise.
+    pub fn root(&self) -> &Error {
+        match self {
+            Error::GaveUp { last, .. } => last.root(),
+            other => other,
+        }
+    }
+
     /// Whether the object does not exist.
     pub fn is_not_found(&self) -> bool {
         matches!(self, Error::NotFound { .. })
@@ -151,7 +184,9 @@ impl Error {
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::RateLimited { .. } | Error::Timeout { .. } | Error::Transport { .. } => true,
-            Error::Api { status, .. } => matches!(status, 502..=504),
+            Error::Api { status, .. } => matches!(status, 500 | 502..=504),
+            Error::GaveUp { last, .. } => last.is_retryable(),
+            Error::OutcomeUnknown { .. } => true,
             _ => false,
         }
     }
@@ -165,6 +200,7 @@ impl Error {
             Error::RateLimited { .. } => Some(429),
             Error::Api { status, .. } => Some(*status),
             Error::Transport { source, .. } => source.status().map(|s| s.as_u16()),
+            Error::GaveUp { last, .. } => last.status(),
             _ => None,
         }
     }
@@ -173,6 +209,7 @@ impl Error {
     pub fn field_errors(&self) -> &[FieldError] {
         match self {
             Error::Api { errors, .. } => errors,
+            Error::GaveUp { last, .. } => last.field_errors(),
             _ => &[],
         }
     }

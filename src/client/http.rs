@@ -1,5 +1,7 @@
 //! Request plumbing: base URL and codebase, headers, retries, error mapping, decoding, paging.
 
+use std::future::Future;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
@@ -14,6 +16,7 @@ use url::Url;
 use super::conditions::Conditions;
 use super::error::{self, Error, Target};
 use super::extensions::{self, ExtCall};
+use super::limiter::{self, Limits, SiteLimiter};
 use super::{ConnectWise, ConnectWiseConfig, Secret};
 
 /// Largest page ConnectWise serves.
@@ -26,6 +29,8 @@ const BACKOFF_BASE: Duration = Duration::from_millis(500);
 const BACKOFF_MAX: Duration = Duration::from_secs(30);
 /// Longest `Retry-After` the client is willing to sleep through; longer waits end the call.
 const RETRY_AFTER_MAX: Duration = Duration::from_secs(120);
+/// Largest answer body read; a larger one fails the call with [`Error::Decode`].
+pub(crate) const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 
 /// Shared state of a [`ConnectWise`] client.
 pub(crate) struct Inner {
@@ -37,6 +42,7 @@ pub(crate) struct Inner {
     client_id: HeaderValue,
     accept: HeaderValue,
     codebase: OnceCell<String>,
+    limiter: Arc<SiteLimiter>,
 }
 
 impl Inner {
@@ -96,6 +102,23 @@ impl Inner {
         if config.api_version.trim().is_empty() {
             return Err(Error::InvalidInput("api_version must not be empty".into()));
         }
+        if config.retry_deadline.is_zero() {
+            return Err(Error::InvalidInput(
+                "retry_deadline must be greater than zero".into(),
+            ));
+        }
+        let limiter = limiter::for_site(
+            &site,
+            &config.company_id,
+            Limits {
+                requests_per_minute: config.requests_per_minute.filter(|r| *r > 0),
+                burst: config
+                    .burst
+                    .unwrap_or_else(|| config.requests_per_minute.unwrap_or(0) / 10)
+                    .max(1),
+                max_in_flight: config.max_in_flight,
+            },
+        );
         let auth = basic_auth_value(&config.company_id, &config.public_key, &config.private_key)?;
         let client_id = HeaderValue::from_str(config.client_id.trim()).map_err(|_| {
             Error::InvalidInput("client_id contains characters not allowed in a header".into())
@@ -116,6 +139,7 @@ impl Inner {
             client_id,
             accept,
             codebase: OnceCell::new_with(codebase),
+            limiter,
         })
     }
 }
@@ -205,22 +229,98 @@ pub(crate) enum Outcome {
     MaybeSent,
 }
 
-/// Whether an attempt may be repeated without risk of creating an object twice.
-///
-/// GET, PUT, PATCH and DELETE are retried on 429, 502, 503, 504 and transport failures. A POST is
-/// retried only when the server certainly did not act on it: on 429 and when the connection
-/// could not be made.
-pub(crate) fn should_retry(method: &Method, outcome: Outcome) -> bool {
-    let idempotent = matches!(
+/// Whether the method may be repeated without changing the result.
+fn is_idempotent(method: &Method) -> bool {
+    matches!(
         *method,
         Method::GET | Method::HEAD | Method::PUT | Method::PATCH | Method::DELETE | Method::OPTIONS
-    );
+    )
+}
+
+/// Whether an attempt may be repeated without risk of creating an object twice.
+///
+/// GET, PUT, PATCH and DELETE are retried on 429, 500, 502, 503, 504 and transport failures. A
+/// POST is retried here only when the server certainly did not act on it: on 429 and when the
+/// connection could not be made. (Creates whose answer was lost are retried by
+/// [`ConnectWise::create_idempotent`], after looking the object up.) No other 4xx is retried.
+pub(crate) fn should_retry(method: &Method, outcome: Outcome) -> bool {
     match outcome {
         Outcome::Status(429) => true,
         Outcome::NotSent => true,
-        Outcome::Status(502..=504) | Outcome::Timeout | Outcome::MaybeSent => idempotent,
+        Outcome::Status(500 | 502..=504) | Outcome::Timeout | Outcome::MaybeSent => {
+            is_idempotent(method)
+        }
         Outcome::Status(_) => false,
     }
+}
+
+/// Whether the server may have acted on an attempt that ended this way.
+fn maybe_performed(outcome: Outcome) -> bool {
+    matches!(
+        outcome,
+        Outcome::Status(500 | 502..=504) | Outcome::Timeout | Outcome::MaybeSent
+    )
+}
+
+/// Whether a failed create may nevertheless have created the object: a server error, a timeout
+/// or a connection lost after the request was sent.
+pub(crate) fn outcome_unknown(err: &Error) -> bool {
+    match err {
+        Error::Api { status, .. } => matches!(status, 500 | 502..=504),
+        Error::Timeout { .. } => true,
+        Error::Transport { source, .. } => !source.is_connect(),
+        Error::GaveUp { last, .. } => outcome_unknown(last),
+        _ => false,
+    }
+}
+
+/// Attempts made by one [`ConnectWise::execute`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Attempts {
+    /// How many requests were sent.
+    pub count: u32,
+    /// When the first one started.
+    pub started: Instant,
+    /// Whether an earlier attempt may have been performed by the server although it failed.
+    pub earlier_maybe_performed: bool,
+}
+
+impl Attempts {
+    fn gave_up(&self, call: &str, last: Error) -> Error {
+        if self.count <= 1 {
+            return last;
+        }
+        Error::GaveUp {
+            call: call.to_owned(),
+            attempts: self.count,
+            elapsed: self.started.elapsed(),
+            last: Box::new(last),
+        }
+    }
+}
+
+/// Why reading an answer body stopped.
+enum ReadFailure {
+    TooLarge,
+    Transport(reqwest::Error),
+}
+
+/// Reads a body, at most [`MAX_BODY_BYTES`].
+async fn read_body(mut response: reqwest::Response) -> Result<Vec<u8>, ReadFailure> {
+    if response
+        .content_length()
+        .is_some_and(|len| len > MAX_BODY_BYTES as u64)
+    {
+        return Err(ReadFailure::TooLarge);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(ReadFailure::Transport)? {
+        if body.len() + chunk.len() > MAX_BODY_BYTES {
+            return Err(ReadFailure::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 /// Exponential backoff with jitter: a random wait between half and all of
@@ -510,8 +610,24 @@ impl ConnectWise {
         let mut headers = HeaderMap::new();
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
         headers.insert("clientid", self.inner.client_id.clone());
-        self.execute(&Method::GET, &url, label, &headers, None)
-            .await
+        let (raw, attempts) = self
+            .execute(&Method::GET, &url, label, &headers, None)
+            .await?;
+        if attempts.count > 1 && should_retry(&Method::GET, Outcome::Status(raw.status)) {
+            let err = error::from_response(
+                raw.status,
+                raw.content_type(),
+                &raw.body,
+                label,
+                &Target {
+                    resource: "company",
+                    id: self.inner.config.company_id.clone(),
+                },
+                raw.retry_after,
+            );
+            return Err(attempts.gave_up(label, err));
+        }
+        Ok(raw)
     }
 
     /// Runs one call with retries; `extra_query` adds paging parameters. Error answers become
@@ -546,12 +662,23 @@ impl ConnectWise {
             headers.insert(name.clone(), value.clone());
         }
 
-        let raw = self
+        let (raw, attempts) = self
             .execute(&call.method, &url, &label, &headers, call.body.as_deref())
             .await?;
         if (200..300).contains(&raw.status) {
             return Ok(raw);
         }
+        if call.method == Method::DELETE && raw.status == 404 && attempts.earlier_maybe_performed {
+            // An earlier DELETE whose answer was lost did the job.
+            tracing::debug!(target: "connectwise", call = %label, "DELETE answered 404 after a lost answer: already deleted");
+            return Ok(RawResponse {
+                status: 204,
+                headers: HeaderMap::new(),
+                body: Vec::new(),
+                retry_after: None,
+            });
+        }
+        let retried_status = should_retry(&call.method, Outcome::Status(raw.status));
         if let Some(ext) = call.ext
             && let Some(err) =
                 extensions::classify_failure(ext, raw.status, raw.content_type(), &raw.body, &label)
@@ -563,14 +690,89 @@ impl ConnectWise {
         } else {
             &raw.body
         };
-        Err(error::from_response(
+        let err = error::from_response(
             raw.status,
             raw.content_type(),
             body,
             &label,
             &call.target,
             raw.retry_after,
-        ))
+        );
+        Err(if retried_status {
+            attempts.gave_up(&label, err)
+        } else {
+            err
+        })
+    }
+
+    /// Creates an object with a POST without ever creating it twice.
+    ///
+    /// A POST whose answer is lost (HTTP 500/502/503/504, a timeout, a connection dropped after
+    /// sending) may or may not have created the object. Before sending it again, `recover` looks
+    /// the object up: `Some(object)` is adopted as the result; `None` means it does not exist (or
+    /// `recover` removed a useless half-created object), and the POST is sent again after a
+    /// backoff, within `max_retries` and `retry_deadline`. Other failures (validation errors,
+    /// 401/403/404) end the call at once. If the lookup itself fails the error is
+    /// [`Error::OutcomeUnknown`].
+    pub(crate) async fn create_idempotent<T, F, Fut>(
+        &self,
+        call: Call,
+        recover: F,
+    ) -> Result<T, Error>
+    where
+        T: DeserializeOwned,
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<Option<T>, Error>>,
+    {
+        let label = call.label();
+        let started = Instant::now();
+        let deadline = started + self.inner.config.retry_deadline;
+        let max_retries = self.inner.config.max_retries;
+        let mut attempts: u32 = 0;
+        loop {
+            attempts += 1;
+            let err = match self.send(&call, &[]).await {
+                Ok(raw) => return decode(&raw, &label, call.secret_response),
+                Err(err) => err,
+            };
+            if !outcome_unknown(&err) {
+                return Err(err);
+            }
+            tracing::debug!(
+                target: "connectwise",
+                call = %label,
+                attempt = attempts,
+                error = %err.root(),
+                "create: answer lost, looking the object up before trying again"
+            );
+            match recover().await {
+                Ok(Some(found)) => {
+                    tracing::debug!(target: "connectwise", call = %label, "create: the lost create had succeeded; using the object found");
+                    return Ok(found);
+                }
+                Ok(None) => {}
+                Err(lookup) => {
+                    return Err(Error::OutcomeUnknown {
+                        call: label,
+                        cause: Box::new(err),
+                        lookup: Box::new(lookup),
+                    });
+                }
+            }
+            let wait = backoff(attempts - 1);
+            if attempts > max_retries || Instant::now() + wait >= deadline {
+                return Err(Error::GaveUp {
+                    call: label,
+                    attempts,
+                    elapsed: started.elapsed(),
+                    last: Box::new(match err {
+                        Error::GaveUp { last, .. } => *last,
+                        other => other,
+                    }),
+                });
+            }
+            tokio::time::sleep(wait).await;
+        }
     }
 
     /// Runs a call and decodes its JSON answer.
@@ -620,8 +822,10 @@ impl ConnectWise {
         Ok(items)
     }
 
-    /// Sends one request with retries. Returns any HTTP answer; only transport failures and
-    /// timeouts are errors here.
+    /// Sends one request with retries within `max_retries` and `retry_deadline`, through the
+    /// site's shared limiter. Returns the last HTTP answer (success or not) with the attempts
+    /// made; transport failures, timeouts and oversized answers are errors here (wrapped in
+    /// [`Error::GaveUp`] after retries).
     async fn execute(
         &self,
         method: &Method,
@@ -629,15 +833,36 @@ impl ConnectWise {
         label: &str,
         headers: &HeaderMap,
         body: Option<&[u8]>,
-    ) -> Result<RawResponse, Error> {
-        let max_retries = self.inner.config.max_retries;
-        let mut attempt: u32 = 0;
+    ) -> Result<(RawResponse, Attempts), Error> {
+        let config = &self.inner.config;
+        let max_retries = config.max_retries;
+        let mut attempts = Attempts {
+            count: 0,
+            started: Instant::now(),
+            earlier_maybe_performed: false,
+        };
+        let deadline = attempts.started + config.retry_deadline;
         loop {
+            let permit = self.inner.limiter.acquire().await;
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            if remaining.is_zero() {
+                // Only reachable when the limiter itself made the call wait past its deadline.
+                drop(permit);
+                return Err(attempts.gave_up(
+                    label,
+                    Error::Timeout {
+                        call: label.to_owned(),
+                    },
+                ));
+            }
+            let attempt = attempts.count;
+            attempts.count += 1;
             let mut request = self
                 .inner
                 .http
                 .request(method.clone(), url.clone())
-                .headers(headers.clone());
+                .headers(headers.clone())
+                .timeout(config.request_timeout.min(remaining));
             if let Some(body) = body {
                 request = request.body(body.to_vec());
             }
@@ -646,71 +871,71 @@ impl ConnectWise {
                 Ok(response) => {
                     let status = response.status().as_u16();
                     let response_headers = response.headers().clone();
-                    response.bytes().await.map(|body| RawResponse {
-                        status,
-                        retry_after: parse_retry_after(&response_headers),
-                        headers: response_headers,
-                        body: body.to_vec(),
-                    })
+                    match read_body(response).await {
+                        Ok(body) => Ok(RawResponse {
+                            status,
+                            retry_after: parse_retry_after(&response_headers),
+                            headers: response_headers,
+                            body,
+                        }),
+                        Err(ReadFailure::TooLarge) => {
+                            return Err(Error::Decode {
+                                call: label.to_owned(),
+                                message: format!(
+                                    "the answer (HTTP {status}) is larger than {} MiB; stopped reading it",
+                                    MAX_BODY_BYTES / (1024 * 1024)
+                                ),
+                            });
+                        }
+                        Err(ReadFailure::Transport(e)) => Err(e),
+                    }
                 }
                 Err(e) => Err(e),
             };
+            drop(permit);
             let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-            match result {
-                Ok(raw) => {
-                    tracing::debug!(
-                        target: "connectwise",
-                        method = %method,
-                        path = url.path(),
-                        status = raw.status,
-                        elapsed_ms,
-                        attempt,
-                        "ConnectWise call"
-                    );
-                    if attempt < max_retries
-                        && should_retry(method, Outcome::Status(raw.status))
-                        && let Some(wait) = retry_wait(attempt, raw.retry_after)
-                    {
-                        tokio::time::sleep(wait).await;
-                        attempt += 1;
-                        continue;
-                    }
-                    return Ok(raw);
-                }
+            let outcome = match &result {
+                Ok(raw) => Outcome::Status(raw.status),
+                Err(e) if e.is_connect() => Outcome::NotSent,
+                Err(e) if e.is_timeout() => Outcome::Timeout,
+                Err(_) => Outcome::MaybeSent,
+            };
+            tracing::debug!(
+                target: "connectwise",
+                method = %method,
+                path = url.path(),
+                outcome = ?outcome,
+                elapsed_ms,
+                attempt,
+                "ConnectWise call"
+            );
+            let retry_after = result.as_ref().ok().and_then(|raw| raw.retry_after);
+            let wait = if attempt < max_retries && should_retry(method, outcome) {
+                retry_wait(attempt, retry_after).filter(|wait| Instant::now() + *wait < deadline)
+            } else {
+                None
+            };
+            if let Some(wait) = wait {
+                attempts.earlier_maybe_performed |= maybe_performed(outcome);
+                tokio::time::sleep(wait).await;
+                continue;
+            }
+            return match result {
+                Ok(raw) => Ok((raw, attempts)),
                 Err(e) => {
-                    let outcome = if e.is_connect() {
-                        Outcome::NotSent
-                    } else if e.is_timeout() {
-                        Outcome::Timeout
-                    } else {
-                        Outcome::MaybeSent
-                    };
-                    tracing::debug!(
-                        target: "connectwise",
-                        method = %method,
-                        path = url.path(),
-                        elapsed_ms,
-                        attempt,
-                        failure = ?outcome,
-                        "ConnectWise call failed"
-                    );
-                    if attempt < max_retries && should_retry(method, outcome) {
-                        tokio::time::sleep(backoff(attempt)).await;
-                        attempt += 1;
-                        continue;
-                    }
-                    return Err(if e.is_timeout() {
+                    let err = if e.is_timeout() {
                         Error::Timeout {
                             call: label.to_owned(),
                         }
                     } else {
                         Error::Transport {
                             call: label.to_owned(),
-                            source: e,
+                            source: e.without_url(),
                         }
-                    });
+                    };
+                    Err(attempts.gave_up(label, err))
                 }
-            }
+            };
         }
     }
 }
@@ -804,13 +1029,13 @@ mod tests {
     #[test]
     fn retry_classification() {
         for method in [Method::GET, Method::PUT, Method::PATCH, Method::DELETE] {
-            for status in [429, 502, 503, 504] {
+            for status in [429, 500, 502, 503, 504] {
                 assert!(
                     should_retry(&method, Outcome::Status(status)),
                     "{method} {status}"
                 );
             }
-            for status in [400, 401, 403, 404, 405, 409, 500] {
+            for status in [400, 401, 403, 404, 405, 409, 422] {
                 assert!(
                     !should_retry(&method, Outcome::Status(status)),
                     "{method} {status}"

@@ -30,6 +30,7 @@ pub mod conditions;
 pub mod error;
 pub mod extensions;
 mod http;
+mod limiter;
 pub mod lookups;
 pub mod members;
 pub mod models;
@@ -58,6 +59,16 @@ pub use security_roles::{NewSecurityRole, SecurityRole, SecurityRoles};
 /// The API version pinned in the `Accept` header unless configured otherwise.
 pub const DEFAULT_API_VERSION: &str = "2025.1";
 
+/// Requests per minute to one site and company unless configured otherwise. ConnectWise:
+/// "partners making over 1,000 requests per minute will likely experience rate limiting".
+pub const DEFAULT_REQUESTS_PER_MINUTE: u32 = 1000;
+
+/// Requests in flight at once to one site and company unless configured otherwise.
+pub const DEFAULT_MAX_IN_FLIGHT: usize = 16;
+
+/// Time budget of one call and its retries unless configured otherwise.
+pub const DEFAULT_RETRY_DEADLINE: Duration = Duration::from_secs(120);
+
 /// Settings of a [`ConnectWise`] client.
 #[derive(Debug, Clone)]
 pub struct ConnectWiseConfig {
@@ -79,15 +90,29 @@ pub struct ConnectWiseConfig {
     pub api_version: String,
     /// Time limit of one HTTP attempt.
     pub request_timeout: Duration,
-    /// How many times a failed call is retried where retrying cannot duplicate an object.
+    /// How many times a failed call is retried where retrying cannot duplicate an object
+    /// (a create whose answer was lost is retried only after looking the object up).
     pub max_retries: u32,
+    /// Time budget of one call including its retries, backoff waits and (for creates) the
+    /// look-ups after a lost answer; no new attempt starts after it. Default 2 minutes.
+    pub retry_deadline: Duration,
+    /// Requests per minute to this site and company, shared by every client in the process
+    /// (token bucket); `None` = no client-side limit. Default
+    /// [`DEFAULT_REQUESTS_PER_MINUTE`]. The last client built for a site and company sets it.
+    pub requests_per_minute: Option<u32>,
+    /// Largest burst the limiter lets through at once; `None` = a tenth of
+    /// `requests_per_minute` (at least 1).
+    pub burst: Option<u32>,
+    /// Most requests in flight at once to this site and company, shared like
+    /// `requests_per_minute`; 0 = no cap. Default [`DEFAULT_MAX_IN_FLIGHT`].
+    pub max_in_flight: usize,
     /// The `User-Agent` header.
     pub user_agent: String,
 }
 
 impl ConnectWiseConfig {
     /// A configuration with the defaults: discovered codebase, API version 2025.1, 30 s timeout,
-    /// 4 retries.
+    /// 4 retries within 2 minutes, at most 1000 requests per minute and 16 in flight per site.
     pub fn new(
         site: impl Into<String>,
         company_id: impl Into<String>,
@@ -105,6 +130,10 @@ impl ConnectWiseConfig {
             api_version: DEFAULT_API_VERSION.to_owned(),
             request_timeout: Duration::from_secs(30),
             max_retries: 4,
+            retry_deadline: DEFAULT_RETRY_DEADLINE,
+            requests_per_minute: Some(DEFAULT_REQUESTS_PER_MINUTE),
+            burst: None,
+            max_in_flight: DEFAULT_MAX_IN_FLIGHT,
             user_agent: concat!("terraform-provider-connectwise/", env!("CARGO_PKG_VERSION"))
                 .to_owned(),
         }

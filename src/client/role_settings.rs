@@ -285,7 +285,15 @@ impl RoleSettings<'_> {
         )
         .ext(ExtCall::AddCustomizeItem)
         .json(&NewCustomizeItem { item_identifier })?;
-        self.client.fetch(call).await
+        // A lost answer: look the entry up by its identifier before adding it again.
+        self.client
+            .create_idempotent(call, || async move {
+                let items = self.list_customize_items(role_id, setting_id).await?;
+                Ok(items
+                    .into_iter()
+                    .find(|i| i.item_identifier.eq_ignore_ascii_case(item_identifier)))
+            })
+            .await
     }
 
     /// Removes one entry from the allow-list (204).

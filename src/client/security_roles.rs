@@ -87,6 +87,9 @@ impl SecurityRoles<'_> {
     }
 
     /// Creates a role (`POST`, 201); ConnectWise adds every module function's setting at level None.
+    ///
+    /// If the answer is lost (server error, timeout, dropped connection) the role is looked up by
+    /// name before the POST is sent again, so it is never created twice.
     pub async fn create(&self, role: &NewSecurityRole) -> Result<SecurityRole, Error> {
         if role.name.trim().is_empty() {
             return Err(Error::InvalidInput(
@@ -94,7 +97,9 @@ impl SecurityRoles<'_> {
             ));
         }
         let call = Call::post("/system/securityroles".into(), RESOURCE, &role.name).json(role)?;
-        self.client.fetch(call).await
+        self.client
+            .create_idempotent(call, || self.find_by_name(&role.name))
+            .await
     }
 
     /// Deletes a role (204). Fails while members still use it.

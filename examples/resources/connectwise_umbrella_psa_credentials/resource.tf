@@ -1,6 +1,17 @@
 # Step 6 of the setup: hand the API member's key to the Umbrella MSP console.
 # Pick ONE of the three ways below (see "Handing over the private key").
 
+# The API member of steps 1-4 (see connectwise_security_role and connectwise_api_member).
+resource "connectwise_security_role" "umbrella" {
+  name = "Umbrella"
+}
+
+resource "connectwise_api_member" "umbrella" {
+  identifier       = "umbrella-psa"
+  name             = "Umbrella PSA"
+  security_role_id = connectwise_security_role.umbrella.id
+}
+
 # 1. From a connectwise_api_key (the private key is in state: use an encrypted backend).
 resource "connectwise_api_key" "umbrella" {
   member_id         = connectwise_api_member.umbrella.id
