@@ -11,9 +11,10 @@ example=${1:-examples/umbrella-psa-integration}
 
 command -v terraform >/dev/null || { echo "terraform is not on PATH; install Terraform >= 1.11" >&2; exit 1; }
 
-echo "==> building the provider and the sandbox (release)"
-cargo build --release --quiet --bins
-bin="$root/target/release"
+profile=${PROFILE:-release}
+echo "==> building the provider and the sandbox ($profile)"
+if [ "$profile" = release ]; then cargo build --release --quiet --bins; else cargo build --quiet --bins; fi
+bin="$root/target/$profile"
 
 port=${SANDBOX_PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null || echo 18080)}
 work=$(mktemp -d -t cw-demo-XXXXXX)
@@ -50,6 +51,9 @@ RC
 export TF_CLI_CONFIG_FILE="$work/terraform.tfrc" TF_IN_AUTOMATION=1 TF_INPUT=0 CHECKPOINT_DISABLE=1
 export TF_VAR_sandbox_url="http://127.0.0.1:$port"
 cd "$work"
+
+# dev_overrides need no `terraform init`; only the local module is installed.
+terraform get -no-color >/dev/null
 
 echo "==> terraform apply ($example)"
 terraform apply -auto-approve -no-color | grep -vE '^(│|╷|╵)|Warning: Provider development overrides|overrides are in effect|^$' || { echo "apply failed" >&2; exit 1; }

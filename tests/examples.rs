@@ -23,7 +23,10 @@ fn example_dirs(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 fn cli_config(dir: &Path) -> PathBuf {
-    let provider_dir = Path::new(env!("CARGO_BIN_EXE_terraform-provider-connectwise")).parent().unwrap().to_path_buf();
+    let provider_dir = Path::new(env!("CARGO_BIN_EXE_terraform-provider-connectwise"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
     let path = dir.join("terraform.tfrc");
     std::fs::write(
         &path,
@@ -50,7 +53,11 @@ fn terraform(args: &[&str], dir: &Path, cli: &Path, data: &Path) -> (bool, Strin
         .expect("terraform runs");
     (
         out.status.success(),
-        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
     )
 }
 
@@ -96,5 +103,9 @@ fn every_example_validates() {
             failures.push(format!("{}:\n{text}", dir.display()));
         }
     }
-    assert!(failures.is_empty(), "examples that do not validate:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "examples that do not validate:\n{}",
+        failures.join("\n")
+    );
 }

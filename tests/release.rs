@@ -29,11 +29,20 @@ fn release_artifacts_install_from_a_filesystem_mirror() {
         .collect();
     let zip = names
         .iter()
-        .find(|n| n.starts_with(&format!("terraform-provider-connectwise_{version}_")) && n.ends_with(".zip"))
+        .find(|n| {
+            n.starts_with(&format!("terraform-provider-connectwise_{version}_"))
+                && n.ends_with(".zip")
+        })
         .unwrap_or_else(|| panic!("no zip in {names:?}"));
-    let sums = std::fs::read_to_string(dist.path().join(format!("terraform-provider-connectwise_{version}_SHA256SUMS"))).unwrap();
+    let sums = std::fs::read_to_string(dist.path().join(format!(
+        "terraform-provider-connectwise_{version}_SHA256SUMS"
+    )))
+    .unwrap();
     assert!(sums.contains(zip.as_str()), "{sums}");
-    let manifest = std::fs::read_to_string(dist.path().join(format!("terraform-provider-connectwise_{version}_manifest.json"))).unwrap();
+    let manifest = std::fs::read_to_string(dist.path().join(format!(
+        "terraform-provider-connectwise_{version}_manifest.json"
+    )))
+    .unwrap();
     let manifest: serde_json::Value = serde_json::from_str(&manifest).unwrap();
     assert_eq!(manifest["metadata"]["protocol_versions"][0], "6.0");
 
@@ -62,9 +71,16 @@ fn release_artifacts_install_from_a_filesystem_mirror() {
         .env("CHECKPOINT_DISABLE", "1")
         .output()
         .expect("terraform runs");
-    let text = format!("{}{}", String::from_utf8_lossy(&init.stdout), String::from_utf8_lossy(&init.stderr));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&init.stdout),
+        String::from_utf8_lossy(&init.stderr)
+    );
     assert!(init.status.success(), "terraform init failed:\n{text}");
-    assert!(text.contains(&format!("Installed umbrella-psa/connectwise v{version}")), "{text}");
+    assert!(
+        text.contains(&format!("Installed umbrella-psa/connectwise v{version}")),
+        "{text}"
+    );
     // The installed provider answers Terraform (schema load through `providers schema`).
     let schema = Command::new("terraform")
         .args(["providers", "schema", "-json"])
@@ -73,6 +89,10 @@ fn release_artifacts_install_from_a_filesystem_mirror() {
         .env("CHECKPOINT_DISABLE", "1")
         .output()
         .expect("terraform runs");
-    assert!(schema.status.success(), "{}", String::from_utf8_lossy(&schema.stderr));
+    assert!(
+        schema.status.success(),
+        "{}",
+        String::from_utf8_lossy(&schema.stderr)
+    );
     assert!(String::from_utf8_lossy(&schema.stdout).contains("connectwise_security_role"));
 }
