@@ -8,6 +8,7 @@
 pub mod catalogue;
 pub mod client;
 pub mod docs;
+pub mod importer;
 pub mod plugin;
 pub mod provider;
 pub mod sandbox;

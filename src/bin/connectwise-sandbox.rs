@@ -5,16 +5,27 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use connectwise_provider::sandbox::{Sandbox, SandboxConfig};
+use connectwise_provider::sandbox::{FaultConfig, Sandbox, SandboxConfig};
 
-const USAGE: &str = "usage: connectwise-sandbox [--listen 127.0.0.1:PORT] [--tenants N] [--rate-limit N] [--latency-ms N] [--no-client-id] [--allow-remote]
+const USAGE: &str = "usage: connectwise-sandbox [--listen 127.0.0.1:PORT] [--tenants N] [--rate-limit N] [--latency-ms N] [--no-client-id] [--allow-remote] [fault flags]
 
   --listen ADDR     address to bind (default 127.0.0.1:8080; env CW_SANDBOX_LISTEN)
   --tenants N       how many tenants (companies with their Umbrella consoles); default 1 (env CW_SANDBOX_TENANTS)
   --rate-limit N    answer 429 after N requests per minute per company (env CW_SANDBOX_RATE_LIMIT)
   --latency-ms N    delay every response by N ms (env CW_SANDBOX_LATENCY_MS)
   --no-client-id    do not require the clientId header
-  --allow-remote    allow a non-loopback listen address";
+  --allow-remote    allow a non-loopback listen address
+
+Fault injection (fractions from 0 to 1 per request; off by default):
+  --fault-5xx F         answer F of requests 500/502/503/504 (ConnectWise error body) without acting
+  --fault-429 F         answer F of requests 429 (ConnectWise: Retry-After; Umbrella: no header)
+  --retry-after S       Retry-After seconds of injected ConnectWise 429s (default 1)
+  --drop F              close the connection mid-response for F of requests (after acting)
+  --lost-post F         perform F of POSTs but answer 5xx or drop the connection
+  --slow-token-ms N     delay the Umbrella token endpoint by N ms
+  --fault-latency-ms N  delay every request by N ms before handling it
+  --fault-seed N        seed of the fault generator (default 1)
+  --fault-path TEXT     inject faults only into paths containing TEXT";
 
 struct Args {
     listen: SocketAddr,
@@ -23,6 +34,20 @@ struct Args {
     latency_ms: u64,
     require_client_id: bool,
     allow_remote: bool,
+    faults: FaultConfig,
+}
+
+fn fraction(flag: &str, value: &str) -> Result<f64, String> {
+    match value.parse::<f64>() {
+        Ok(f) if (0.0..=1.0).contains(&f) => Ok(f),
+        _ => Err(format!("{flag} {value}: expected a fraction from 0 to 1")),
+    }
+}
+
+fn number(flag: &str, value: &str) -> Result<u64, String> {
+    value
+        .parse::<u64>()
+        .map_err(|e| format!("{flag} {value}: {e}"))
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -33,6 +58,7 @@ fn parse_args() -> Result<Args, String> {
     let mut tenants = env("CW_SANDBOX_TENANTS");
     let mut require_client_id = true;
     let mut allow_remote = false;
+    let mut faults = FaultConfig::default();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let (flag, inline) = match arg.split_once('=') {
@@ -52,6 +78,19 @@ fn parse_args() -> Result<Args, String> {
             "--latency-ms" => latency = Some(value("--latency-ms")?),
             "--no-client-id" => require_client_id = false,
             "--allow-remote" => allow_remote = true,
+            "--fault-5xx" => faults.server_error = fraction(&flag, &value(&flag)?)?,
+            "--fault-429" => faults.rate_limit = fraction(&flag, &value(&flag)?)?,
+            "--retry-after" => faults.retry_after_secs = number(&flag, &value(&flag)?)?,
+            "--drop" => faults.drop = fraction(&flag, &value(&flag)?)?,
+            "--lost-post" => faults.lost_post = fraction(&flag, &value(&flag)?)?,
+            "--slow-token-ms" => {
+                faults.slow_token = Duration::from_millis(number(&flag, &value(&flag)?)?)
+            }
+            "--fault-latency-ms" => {
+                faults.latency = Duration::from_millis(number(&flag, &value(&flag)?)?)
+            }
+            "--fault-seed" => faults.seed = number(&flag, &value(&flag)?)?,
+            "--fault-path" => faults.path_contains = Some(value(&flag)?),
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument {other}")),
         }
@@ -82,6 +121,10 @@ fn parse_args() -> Result<Args, String> {
         },
         require_client_id,
         allow_remote,
+        faults: {
+            faults.validate()?;
+            faults
+        },
     })
 }
 
@@ -108,6 +151,7 @@ async fn main() -> ExitCode {
         require_client_id: args.require_client_id,
         rate_limit_per_minute: args.rate_limit,
         latency: Duration::from_millis(args.latency_ms),
+        faults: args.faults,
         ..SandboxConfig::with_tenants(args.tenants)
     };
     let sandbox = match Sandbox::start_on(config, args.listen).await {
@@ -149,6 +193,25 @@ fn print_banner(sandbox: &Sandbox) {
             .map_or("none".to_string(), |n| format!("{n}/min")),
         config.latency.as_millis()
     );
+    if config.faults.is_active() {
+        let f = &config.faults;
+        let _ = writeln!(
+            out,
+            "  faults (seed {}): 5xx {}, 429 {} (Retry-After {} s), drop {}, lost POST {}, latency {} ms, slow token {} ms{}",
+            f.seed,
+            f.server_error,
+            f.rate_limit,
+            f.retry_after_secs,
+            f.drop,
+            f.lost_post,
+            f.latency.as_millis(),
+            f.slow_token.as_millis(),
+            f.path_contains
+                .as_deref()
+                .map(|p| format!(", only paths containing {p:?}"))
+                .unwrap_or_default()
+        );
+    }
     let _ = writeln!(
         out,
         "  (sandbox credentials below are fixed test values, not secrets)"

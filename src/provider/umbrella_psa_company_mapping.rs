@@ -33,6 +33,14 @@ fn mapping_state(customer_id: u64, customer_name: Option<&str>, psa_company_id: 
         .with("psa_company_id", Value::string(psa_company_id))
 }
 
+/// A customer id is a positive whole number.
+fn positive_whole_number(v: &Value) -> Result<(), String> {
+    match customer_id_of(v) {
+        Some(id) if id > 0 => Ok(()),
+        _ => Err("must be a positive whole number (an Umbrella customer id).".into()),
+    }
+}
+
 /// A customer id from a configuration or state value.
 fn customer_id_of(v: &Value) -> Option<u64> {
     v.as_i64().and_then(|i| u64::try_from(i).ok())
@@ -112,14 +120,11 @@ impl Resource for UmbrellaPsaCompanyMappingResource {
                 Attribute::number("customer_id")
                     .required()
                     .requires_replace()
-                    .validate(Validator::Range {
-                        min: 1,
-                        max: i64::MAX,
-                    })
+                    .validate(Validator::Custom(positive_whole_number))
                     .description(
                         "Id of the managed customer (child organization) in Umbrella, from \
                          `GET /admin/v2/managed/customers` (see the `connectwise_umbrella_customers` \
-                         data source). Checked at plan time.",
+                         data source). A positive whole number, checked against the console's customers at plan time.",
                     ),
             )
             .attribute(
