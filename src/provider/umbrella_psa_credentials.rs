@@ -824,3 +824,72 @@ The PSA calls are **not in Cisco's published API specification**: Cisco document
 | delete | `DELETE /admin/v2/config/psa` (not in the published API specification) |
 | `mint_key`: mint, check, revoke | ConnectWise `POST /system/members/{memberId}/apiKeys`; `GET /system/members/{memberId}/apiKeys/{id}` (plan, only when Umbrella reports `unauthorized`); `DELETE /system/members/{memberId}/apiKeys/{id}` (not in ConnectWise's published API specification) |
 "#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sites_compare_loosely() {
+        assert!(same_site(
+            "api-na.myconnectwise.net",
+            "https://API-NA.myconnectwise.net/"
+        ));
+        assert!(!same_site("http://cw.example", "cw.example"));
+        assert!(!same_site("cw.example", "cw2.example"));
+    }
+
+    #[tokio::test]
+    async fn exactly_one_key_source() {
+        let r = UmbrellaPsaCredentialsResource::new(Handle::default());
+        let base = Value::object()
+            .with("site", Value::string("cw.example"))
+            .with("company_id", Value::string("acme"));
+        async fn check(r: &UmbrellaPsaCredentialsResource, config: Value) -> Vec<String> {
+            let mut d = Diagnostics::new();
+            r.validate(&config, &mut d).await;
+            d.iter().map(|x| x.detail.clone()).collect()
+        }
+        let ok = base
+            .clone()
+            .with("public_key", Value::string("p"))
+            .with("private_key", Value::Unknown);
+        assert!(check(&r, ok).await.is_empty());
+        let minted = base.clone().with(
+            "mint_key",
+            Value::object().with("member_id", Value::string("150")),
+        );
+        assert!(check(&r, minted).await.is_empty());
+        let both = base
+            .clone()
+            .with("public_key", Value::string("p"))
+            .with("private_key", Value::string("s"))
+            .with(
+                "mint_key",
+                Value::object().with("member_id", Value::string("150")),
+            );
+        let errors = check(&r, both).await;
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.contains("sets `private_key` and `mint_key`")),
+            "{errors:?}"
+        );
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.contains("must not be set together"))
+        );
+    }
+
+    #[test]
+    fn mint_spec_defaults_the_description() {
+        let config = Value::object().with(
+            "mint_key",
+            Value::object().with("member_id", Value::string("150")),
+        );
+        let spec = mint_spec(&config).map(|s| (s.member_id, s.description));
+        assert_eq!(spec, Some((150, DEFAULT_KEY_DESCRIPTION.to_string())));
+        assert!(mint_spec(&Value::object()).is_none());
+    }
+}
