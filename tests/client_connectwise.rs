@@ -625,7 +625,7 @@ async fn get_is_retried_on_503_and_sends_the_documented_headers() {
 }
 
 #[tokio::test]
-async fn post_is_not_retried_on_503() {
+async fn post_is_retried_on_503_only_after_looking_the_object_up() {
     let (url, state) = fake().await;
     let cw = ConnectWise::new(config(&url)).unwrap();
     let err = cw
@@ -637,8 +637,15 @@ async fn post_is_not_retried_on_503() {
         .await
         .unwrap_err();
     assert_eq!(err.status(), Some(503), "{err:?}");
-    assert!(err.to_string().contains("busy"), "{err}");
-    assert_eq!(state.role_post_calls.load(Ordering::SeqCst), 1);
+    let text = err.to_string();
+    assert!(text.contains("busy"), "{text}");
+    assert!(
+        text.starts_with("POST /system/securityroles: gave up after 4 attempts"),
+        "{text}"
+    );
+    // 1 + max_retries POSTs, each retry after a lookup by name found nothing.
+    assert_eq!(state.role_post_calls.load(Ordering::SeqCst), 4);
+    assert!(state.role_list_calls.load(Ordering::SeqCst) >= 3);
 }
 
 #[tokio::test]

@@ -473,6 +473,8 @@ async fn retry_deadline_ends_a_call_that_always_gets_503() {
         text.starts_with("GET /system/securityroles: gave up after"),
         "{text}"
     );
+    // Normally the last answer is the 503; on a loaded machine the deadline may cut the last
+    // attempt short, and the message then names the 503 before it.
     assert!(text.contains("HTTP 503"), "{text}");
     assert_eq!(err.status(), Some(503));
     assert!(matches!(err, Error::GaveUp { attempts, .. } if attempts >= 3));
@@ -518,6 +520,7 @@ async fn four_hundreds_are_not_retried_and_drops_are() {
         ..FaultConfig::default()
     });
     let mut cfg = config(&sandbox.url());
+    cfg.codebase = Some("v2025_1/".into());
     cfg.max_retries = 2;
     let cw2 = ConnectWise::new(cfg).unwrap();
     let err = cw2
@@ -867,6 +870,9 @@ async fn malformed_answers_are_clear_errors() {
             "{name}: message too long ({})",
             text.len()
         );
+        if *name == "object instead of list" {
+            continue; // a valid answer for a single role
+        }
         let err = cw.security_roles().get(1).await.expect_err(name);
         assert!(
             matches!(err.root(), Error::Decode { .. } | Error::Api { .. }),

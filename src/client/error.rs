@@ -110,7 +110,7 @@ pub enum Error {
     #[error("invalid input: {0}")]
     InvalidInput(String),
     /// The retry budget (`max_retries` or `retry_deadline`) ran out; `last` is the last failure.
-    #[error("{call}: gave up after {attempts} attempts in {:.1} s; last answer: {last}", .elapsed.as_secs_f64())]
+    #[error("{call}: gave up after {attempts} attempts in {:.1} s; last answer: {last}{}", .elapsed.as_secs_f64(), earlier_status(.last, .last_status))]
     GaveUp {
         /// The call, e.g. `POST /system/securityroles`.
         call: String,
@@ -120,6 +120,8 @@ pub enum Error {
         elapsed: Duration,
         /// The failure of the last attempt.
         last: Box<Error>,
+        /// The last HTTP status received, also when the last attempt got none (timeout).
+        last_status: Option<u16>,
     },
     /// A create whose answer was lost (server error, timeout or dropped connection) could not be
     /// checked: the object may or may not exist on the server.
@@ -134,6 +136,13 @@ pub enum Error {
         /// Why the lookup failed.
         lookup: Box<Error>,
     },
+}
+
+fn earlier_status(last: &Error, last_status: &Option<u16>) -> String {
+    match (last.status(), last_status) {
+        (None, Some(status)) => format!(" (the last HTTP answer before it: HTTP {status})"),
+        _ => String::new(),
+    }
 }
 
 fn retry_hint(retry_after: &Option<Duration>) -> String {
@@ -200,7 +209,9 @@ impl Error {
             Error::RateLimited { .. } => Some(429),
             Error::Api { status, .. } => Some(*status),
             Error::Transport { source, .. } => source.status().map(|s| s.as_u16()),
-            Error::GaveUp { last, .. } => last.status(),
+            Error::GaveUp {
+                last, last_status, ..
+            } => last.status().or(*last_status),
             _ => None,
         }
     }

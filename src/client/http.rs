@@ -283,6 +283,8 @@ pub(crate) struct Attempts {
     pub started: Instant,
     /// Whether an earlier attempt may have been performed by the server although it failed.
     pub earlier_maybe_performed: bool,
+    /// The last HTTP status received.
+    pub last_status: Option<u16>,
 }
 
 impl Attempts {
@@ -295,6 +297,7 @@ impl Attempts {
             attempts: self.count,
             elapsed: self.started.elapsed(),
             last: Box::new(last),
+            last_status: self.last_status,
         }
     }
 }
@@ -729,6 +732,7 @@ impl ConnectWise {
         let deadline = started + self.inner.config.retry_deadline;
         let max_retries = self.inner.config.max_retries;
         let mut attempts: u32 = 0;
+        let mut last_status = None;
         loop {
             attempts += 1;
             let err = match self.send(&call, &[]).await {
@@ -738,6 +742,7 @@ impl ConnectWise {
             if !outcome_unknown(&err) {
                 return Err(err);
             }
+            last_status = err.status().or(last_status);
             tracing::debug!(
                 target: "connectwise",
                 call = %label,
@@ -769,6 +774,7 @@ impl ConnectWise {
                         Error::GaveUp { last, .. } => *last,
                         other => other,
                     }),
+                    last_status,
                 });
             }
             tokio::time::sleep(wait).await;
@@ -840,6 +846,7 @@ impl ConnectWise {
             count: 0,
             started: Instant::now(),
             earlier_maybe_performed: false,
+            last_status: None,
         };
         let deadline = attempts.started + config.retry_deadline;
         loop {
@@ -909,6 +916,9 @@ impl ConnectWise {
                 attempt,
                 "ConnectWise call"
             );
+            if let Outcome::Status(status) = outcome {
+                attempts.last_status = Some(status);
+            }
             let retry_after = result.as_ref().ok().and_then(|raw| raw.retry_after);
             let wait = if attempt < max_retries && should_retry(method, outcome) {
                 retry_wait(attempt, retry_after).filter(|wait| Instant::now() + *wait < deadline)

@@ -204,6 +204,7 @@ impl Resource for RolePermissionResource {
     }
 
     async fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+        check_role_id(config, diags);
         check_permission(config, &Paths::root(), diags);
     }
 
@@ -964,6 +965,22 @@ async fn load(
     };
     state.set("allowed_tables", tables);
     Ok(Some(state))
+}
+
+/// A known `role_id` must be a security role's numeric record id (caught before any call).
+pub fn check_role_id(config: &Value, diags: &mut Diagnostics) {
+    let v = config.get("role_id");
+    if v.as_str().is_some() && parse_role_id(v).is_none() {
+        diags.attr_error(
+            AttrPath::root("role_id"),
+            "Invalid role id",
+            format!(
+                "role_id must be a security role's numeric record id (e.g. \
+                 connectwise_security_role.umbrella.id), got {}.",
+                show(v)
+            ),
+        );
+    }
 }
 
 /// `(role_id, setting_id)` of a state, from `id` (`<role_id>/<setting_id>`).

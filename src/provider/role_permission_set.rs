@@ -154,6 +154,7 @@ impl Resource for RolePermissionSetResource {
     }
 
     async fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+        super::role_permission::check_role_id(config, diags);
         let mut seen = BTreeSet::new();
         for elem in config.get("permission").elements() {
             let label = format!(

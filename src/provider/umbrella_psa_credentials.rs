@@ -140,8 +140,9 @@ pub fn credentials_schema() -> Schema {
                 .description(
                     "Private key of the ConnectWise API member (e.g. \
                      `connectwise_api_key.umbrella.private_key`). Umbrella never returns it: it is \
-                     kept in state and sent again when it changes (in place). Exactly one of \
-                     `private_key`, `private_key_wo` or `mint_key`.",
+                     kept in state and sent again when it changes (in place). At most one of \
+                     `private_key`, `private_key_wo` or `mint_key`; with none (imported \
+                     credentials) Umbrella keeps the key it has, and changes cannot be saved.",
                 ),
         )
         .attribute(
@@ -151,7 +152,7 @@ pub fn credentials_schema() -> Schema {
                 .write_only()
                 .description(
                     "Write-only private key (Terraform 1.11 or later): sent to Umbrella but never \
-                     stored in plan or state. Needs `private_key_wo_version`. Exactly one of \
+                     stored in plan or state. Needs `private_key_wo_version`. At most one of \
                      `private_key`, `private_key_wo` or `mint_key`.",
                 ),
         )
@@ -551,23 +552,18 @@ impl Resource for UmbrellaPsaCredentialsResource {
             .copied()
             .filter(|a| !config.get(a).is_null())
             .collect();
-        if given.len() != 1 {
+        // None at all is allowed for imported credentials whose key Terraform
+        // does not know (see modify_plan: creating them still needs a key).
+        if given.len() > 1 {
             let detail = format!(
-                "Exactly one of `private_key`, `private_key_wo` (with `private_key_wo_version`) or \
-                 a `mint_key` block must be given, to say where the ConnectWise private key comes \
-                 from; {}.",
-                if given.is_empty() {
-                    "none is".to_string()
-                } else {
-                    format!(
-                        "this configuration sets {}",
-                        given
-                            .iter()
-                            .map(|a| format!("`{a}`"))
-                            .collect::<Vec<_>>()
-                            .join(" and ")
-                    )
-                }
+                "At most one of `private_key`, `private_key_wo` (with `private_key_wo_version`) \
+                 or a `mint_key` block may be given, to say where the ConnectWise private key \
+                 comes from; this configuration sets {}.",
+                given
+                    .iter()
+                    .map(|a| format!("`{a}`"))
+                    .collect::<Vec<_>>()
+                    .join(" and ")
             );
             let path = given.get(1).map(|a| AttrPath::root(a));
             match path {
@@ -620,6 +616,18 @@ impl Resource for UmbrellaPsaCredentialsResource {
             return;
         }
         resp.planned.set("id", Value::string(ID));
+        let keyless = KEY_ATTRS.iter().all(|a| req.config.get(a).is_null());
+        if keyless && req.prior.is_null() {
+            resp.diags.attr_error(
+                AttrPath::root("private_key"),
+                "Missing private key",
+                "Umbrella needs the ConnectWise private key to save new PSA credentials: set \
+                 `private_key`, `private_key_wo` (with `private_key_wo_version`) or a `mint_key` \
+                 block. (Leaving all three out is only for imported credentials whose key stays \
+                 as it is in Umbrella.)",
+            );
+            return;
+        }
         if !minting {
             resp.planned.set("minted_key_id", Value::Null);
             if req.prior.get("connection_status").as_str() == Some("unauthorized")
@@ -768,7 +776,7 @@ impl Resource for UmbrellaPsaCredentialsResource {
 
 const DOC_SECTIONS: &str = r#"## Handing over the private key
 
-Umbrella never returns the ConnectWise private key and needs it on every write. Exactly one of these three ways must be used:
+Umbrella never returns the ConnectWise private key and needs it on every write. Use one of these three ways (imported credentials may use none until Terraform should send a key):
 
 | | `private_key` | `private_key_wo` + `private_key_wo_version` | `mint_key { member_id }` |
 |---|---|---|---|

@@ -4,6 +4,7 @@
 
 mod api_key;
 mod api_member;
+mod bad_input;
 mod generate_imports;
 mod harness;
 mod role_permission;

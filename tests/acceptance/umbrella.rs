@@ -628,7 +628,9 @@ async fn umbrella_credentials_configuration_errors() {
 
     h.config(&creds("  public_key = \"p\""));
     let err = flat(&h.plan_fails().await);
-    assert!(err.contains("Exactly one of `private_key`"), "{err}");
+    // No key at all: fine for imported credentials, but new ones need a key.
+    assert!(err.contains("Missing private key"), "{err}");
+    assert!(err.contains("private_key_wo"), "{err}");
 
     h.config(&creds(
         "  public_key = \"p\"\n  private_key = \"s\"\n  private_key_wo = \"s\"\n  private_key_wo_version = 1",
