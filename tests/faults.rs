@@ -117,7 +117,7 @@ async fn concurrent_creates_under_faults_leave_exactly_the_intended_objects() {
                 let found = roles.find_by_name(&name).await?;
                 assert_eq!(found.map(|r| r.id), Some(role.id));
                 calls.fetch_add(3, std::sync::atomic::Ordering::Relaxed);
-                if i % 2 == 0 {
+                if i.is_multiple_of(2) {
                     calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     roles.delete(role.id).await?;
                 }
@@ -179,7 +179,7 @@ async fn concurrent_creates_under_faults_leave_exactly_the_intended_objects() {
                     .await
                     .unwrap(),
             };
-            if i % 2 == 0 {
+            if i.is_multiple_of(2) {
                 roles.delete(role.id).await.unwrap();
             }
         } else {
@@ -208,7 +208,7 @@ async fn concurrent_creates_under_faults_leave_exactly_the_intended_objects() {
         .cloned()
         .collect();
     let intended: HashSet<String> = (0..ROLES)
-        .filter(|i| i % 2 == 1)
+        .filter(|i| !i.is_multiple_of(2))
         .map(|i| format!("fault-role-{i}"))
         .collect();
     assert_eq!(fault_roles, intended, "roles left in the sandbox");

@@ -1121,6 +1121,167 @@ mod tests {
         assert!(!err.to_string().contains("topsecret"), "{err}");
     }
 
+    /// `Debug` of every client type that holds a key, secret or token prints none of them.
+    #[test]
+    fn debug_of_client_types_redacts_secrets() {
+        use crate::client::umbrella::{PsaSettingsInput, Umbrella, UmbrellaConfig};
+        use crate::client::{ApiKey, ConnectWise, ConnectWiseConfig, Token};
+
+        const PRIVATE: &str = "PRIVATE-KEY-1f3c";
+        const OTHER_PRIVATE: &str = "OTHER-PRIVATE-9a7e";
+        const API_SECRET: &str = "UMBRELLA-SECRET-77b2";
+        const TOKEN_PRIVATE: &str = "TOKEN-PRIVATE-c0de";
+        const ACCESS_TOKEN: &str = "ACCESS-TOKEN-5e5e";
+
+        let config = ConnectWiseConfig::new(
+            "api-na.myconnectwise.net",
+            "acme",
+            "pub",
+            Secret::new(PRIVATE),
+            "0f5b1c8e-4a0e-4c53-9b7e-9d2f3c1a7e11",
+        );
+        let client = ConnectWise::new(config.clone()).unwrap();
+        let other = client
+            .with_keys("pub2", Secret::new(OTHER_PRIVATE))
+            .unwrap();
+        let key: ApiKey = serde_json::from_str(&format!(
+            r#"{{"id":1,"description":"d","publicKey":"pk","privateKey":"{OTHER_PRIVATE}"}}"#
+        ))
+        .unwrap();
+        let token: Token = serde_json::from_str(&format!(
+            r#"{{"publicKey":"tp","privateKey":"{TOKEN_PRIVATE}"}}"#
+        ))
+        .unwrap();
+        let psa = PsaSettingsInput {
+            enabled: true,
+            site_url: "https://api-na.myconnectwise.net".into(),
+            company_id: "acme".into(),
+            public_key: "pub".into(),
+            private_key: Secret::new(PRIVATE),
+        };
+        let umbrella_config = UmbrellaConfig::new("key-id", Secret::new(API_SECRET));
+        let umbrella = Umbrella::new(umbrella_config.clone()).unwrap();
+        let answer: crate::client::umbrella::auth::TokenAnswer =
+            serde_json::from_str(&format!(r#"{{"access_token":"{ACCESS_TOKEN}"}}"#)).unwrap();
+        let auth = basic_auth_value("acme", "pub", &Secret::new(PRIVATE)).unwrap();
+        let tenant = crate::sandbox::TenantConfig {
+            private_key: PRIVATE.into(),
+            umbrella_api_secret: API_SECRET.into(),
+            ..crate::sandbox::TenantConfig::default()
+        };
+        let sandbox_config = crate::sandbox::SandboxConfig {
+            tenants: vec![tenant.clone()],
+            ..crate::sandbox::SandboxConfig::default()
+        };
+        let unauthorized = Error::Unauthorized {
+            message: "UserNotAuthenticated".into(),
+        };
+
+        let dumps = [
+            format!("{config:?}"),
+            format!("{config:#?}"),
+            format!("{client:?}"),
+            format!("{other:?}"),
+            format!("{:?}", other.config()),
+            format!("{key:?}"),
+            format!("{token:?}"),
+            format!("{psa:?}"),
+            format!("{umbrella_config:?}"),
+            format!("{umbrella:?}"),
+            format!("{answer:?}"),
+            format!("{auth:?}"),
+            format!("{tenant:?}"),
+            format!("{sandbox_config:?}"),
+            format!("{unauthorized:?} {unauthorized}"),
+        ];
+        let encoded = base64::engine::general_purpose::STANDARD
+            .encode(format!("acme+pub:{PRIVATE}").as_bytes());
+        for dump in &dumps {
+            for secret in [
+                PRIVATE,
+                OTHER_PRIVATE,
+                API_SECRET,
+                TOKEN_PRIVATE,
+                ACCESS_TOKEN,
+                encoded.as_str(),
+            ] {
+                assert!(!dump.contains(secret), "{secret} printed in {dump}");
+            }
+        }
+        // The non-secret parts are still there to help debugging.
+        assert!(
+            dumps[0].contains("acme") && dumps[0].contains("***"),
+            "{}",
+            dumps[0]
+        );
+    }
+
+    #[test]
+    fn gave_up_names_the_call_and_the_last_status() {
+        let err = Attempts {
+            count: 5,
+            started: Instant::now() - Duration::from_secs(31),
+            earlier_maybe_performed: false,
+            last_status: Some(503),
+        }
+        .gave_up(
+            "POST /system/securityroles",
+            Error::Api {
+                status: 503,
+                code: "ServiceUnavailable".into(),
+                message: "busy".into(),
+                errors: Vec::new(),
+            },
+        );
+        let text = err.to_string();
+        assert!(
+            text.starts_with("POST /system/securityroles: gave up after 5 attempts in 31."),
+            "{text}"
+        );
+        assert!(text.contains("HTTP 503"), "{text}");
+        assert_eq!(err.status(), Some(503));
+        assert!(err.is_retryable());
+        assert!(outcome_unknown(&err));
+        let err = Attempts {
+            count: 3,
+            started: Instant::now(),
+            earlier_maybe_performed: true,
+            last_status: Some(502),
+        }
+        .gave_up(
+            "GET /x",
+            Error::Timeout {
+                call: "GET /x".into(),
+            },
+        );
+        assert!(
+            err.to_string()
+                .contains("(the last HTTP answer before it: HTTP 502)"),
+            "{err}"
+        );
+        assert_eq!(err.status(), Some(502));
+        // One attempt: the error itself, unwrapped.
+        let single = Attempts {
+            count: 1,
+            started: Instant::now(),
+            earlier_maybe_performed: false,
+            last_status: None,
+        }
+        .gave_up(
+            "GET /x",
+            Error::Timeout {
+                call: "GET /x".into(),
+            },
+        );
+        assert!(matches!(single, Error::Timeout { .. }));
+        assert!(!outcome_unknown(&Error::Api {
+            status: 400,
+            code: String::new(),
+            message: String::new(),
+            errors: Vec::new()
+        }));
+    }
+
     #[test]
     fn short_type_names() {
         assert_eq!(short_type_name::<Vec<String>>(), "Vec<String>");

@@ -25,6 +25,7 @@
 
 pub mod api_keys;
 pub mod api_members;
+mod coalesce;
 pub mod companyinfo;
 pub mod conditions;
 pub mod error;

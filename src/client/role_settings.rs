@@ -8,6 +8,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use super::coalesce::Coalescer;
 use super::extensions::{ExtCall, paths};
 use super::http::Call;
 use super::models::{Info, PatchOp, de_info, de_string};
@@ -182,16 +183,40 @@ impl ConnectWise {
     }
 }
 
+/// Shared settings reads, per site, company and role.
+static SETTINGS: std::sync::LazyLock<Coalescer<Vec<SecurityRoleSetting>>> =
+    std::sync::LazyLock::new(Coalescer::new);
+
 impl RoleSettings<'_> {
+    fn key(&self, role_id: i32) -> String {
+        format!(
+            "{}|{}|{role_id}",
+            self.client.inner.site,
+            self.client.config().company_id
+        )
+    }
+
+    /// This process changed the role's settings: later reads fetch again.
+    fn invalidate(&self, role_id: i32) {
+        SETTINGS.invalidate(&self.key(role_id));
+    }
+
     /// Every setting of the role (one request with `pageSize=1000`; more only if a next page
     /// exists).
+    ///
+    /// Concurrent calls for the same role share one request (see `coalesce.rs`).
     pub async fn list(&self, role_id: i32) -> Result<Vec<SecurityRoleSetting>, Error> {
-        let call = Call::get(
-            format!("/system/securityRoles/{role_id}/settings"),
-            "security role",
-            role_id,
-        );
-        self.client.list_all(call).await
+        let key = self.key(role_id);
+        SETTINGS
+            .read(&key, || {
+                let call = Call::get(
+                    format!("/system/securityRoles/{role_id}/settings"),
+                    "security role",
+                    role_id,
+                );
+                self.client.list_all(call)
+            })
+            .await
     }
 
     /// One setting of the role.
@@ -239,7 +264,9 @@ impl RoleSettings<'_> {
         )
         .ext(ExtCall::UpdateRoleSettingLevels)
         .json(&ops)?;
-        match self.client.fetch_optional(call).await? {
+        let answer = self.client.fetch_optional(call).await;
+        self.invalidate(role_id);
+        match answer? {
             Some(setting) => Ok(setting),
             None => self.get(role_id, setting_id).await,
         }

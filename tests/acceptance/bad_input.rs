@@ -741,3 +741,185 @@ async fn invalid_configurations_fail_early_with_the_attribute_named() {
         timings.iter().max_by_key(|(_, d)| *d)
     );
 }
+
+/// What the fake ConnectWise answers to every API call.
+#[derive(Clone, Copy, Debug)]
+enum Garbage {
+    InvalidJson,
+    WrongTypes,
+    HtmlErrorPage,
+    HtmlWith200,
+    EmptyBody,
+    HugeBody,
+    HugeChunkedBody,
+}
+
+/// A fake ConnectWise on 127.0.0.1:0: `companyinfo` answers correctly, every API call with
+/// `garbage`.
+async fn fake_connectwise(garbage: Garbage) -> (String, tokio::task::JoinHandle<()>) {
+    use axum::Router;
+    use axum::body::Body;
+    use axum::http::{StatusCode, Uri, header};
+    use axum::response::Response;
+    use axum::routing::get;
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let site = addr.to_string();
+    let info = serde_json::json!({
+        "CompanyName": "Fake", "Codebase": "v2025_1/", "VersionCode": "v2025.1",
+        "VersionNumber": "v4.6.112340", "CompanyID": "fake", "IsCloud": true, "SiteUrl": site,
+    })
+    .to_string();
+    let app = Router::new()
+        .route(
+            "/login/companyinfo/{company}",
+            get(move || {
+                let info = info.clone();
+                async move {
+                    Response::builder()
+                        .header(header::CONTENT_TYPE, "application/json")
+                        .body(Body::from(info))
+                        .expect("response")
+                }
+            }),
+        )
+        .fallback(move |_uri: Uri| async move {
+            let json = |status: StatusCode, body: Body| {
+                Response::builder()
+                    .status(status)
+                    .header(header::CONTENT_TYPE, "application/json; charset=utf-8")
+                    .body(body)
+                    .expect("response")
+            };
+            let html = |status: StatusCode| {
+                Response::builder()
+                    .status(status)
+                    .header(header::CONTENT_TYPE, "text/html")
+                    .body(Body::from(format!(
+                        "<!DOCTYPE html><html><head><title>Service Unavailable</title></head>\
+                         <body><h1>Gateway error</h1>{}</body></html>",
+                        "<p>please try again later</p>".repeat(100)
+                    )))
+                    .expect("response")
+            };
+            match garbage {
+                Garbage::InvalidJson => {
+                    json(StatusCode::OK, Body::from(r#"[{"id": 1, "name": "Adm"#))
+                }
+                Garbage::WrongTypes => json(
+                    StatusCode::OK,
+                    Body::from(r#"[{"id": "one", "name": 5, "adminFlag": "maybe"}]"#),
+                ),
+                Garbage::HtmlErrorPage => html(StatusCode::SERVICE_UNAVAILABLE),
+                Garbage::HtmlWith200 => html(StatusCode::OK),
+                Garbage::EmptyBody => json(StatusCode::OK, Body::empty()),
+                Garbage::HugeBody => json(StatusCode::OK, Body::from(vec![b'['; 12 << 20])),
+                Garbage::HugeChunkedBody => {
+                    let chunks = (0..200).map(|_| {
+                        Ok::<_, std::io::Error>(axum::body::Bytes::from(vec![b' '; 64 << 10]))
+                    });
+                    json(
+                        StatusCode::OK,
+                        Body::from_stream(tokio_stream::iter(chunks)),
+                    )
+                }
+            }
+        });
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (format!("http://{addr}"), task)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn malformed_server_answers_give_clear_errors_not_crashes() {
+    let h = Harness::new().await;
+    let cases: &[(Garbage, &[&str])] = &[
+        (
+            Garbage::InvalidJson,
+            &[
+                "unexpected answer from ConnectWise",
+                "GET /system/securityroles",
+            ],
+        ),
+        (
+            Garbage::WrongTypes,
+            &["unexpected answer from ConnectWise", "expected JSON"],
+        ),
+        (Garbage::HtmlErrorPage, &["HTTP 503", "an HTML page"]),
+        (
+            Garbage::HtmlWith200,
+            &["unexpected answer from ConnectWise", "an HTML page"],
+        ),
+        (
+            Garbage::EmptyBody,
+            &["unexpected answer from ConnectWise", "the body was empty"],
+        ),
+        (
+            Garbage::HugeBody,
+            &["GET /system/securityroles", "larger than 8 MiB"],
+        ),
+        (
+            Garbage::HugeChunkedBody,
+            &["GET /system/securityroles", "MB"],
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (garbage, phrases) in cases {
+        let (url, task) = fake_connectwise(*garbage).await;
+        h.raw_config(&format!(
+            r#"{}
+data "connectwise_security_role" "admin" {{
+  name = "Admin"
+}}
+"#,
+            provider_with(&format!(
+                "  site = \"{url}\"\n  company_id = \"fake\"\n  public_key = \"pub\"\n  \
+                 private_key = \"fake-private-key-4711\"\n  client_id = \"{CLIENT_ID}\"\n  \
+                 max_retries = 1"
+            ))
+        ));
+        let t0 = Instant::now();
+        let run = h.terraform(&["plan", "-no-color"]).await;
+        let elapsed = t0.elapsed();
+        task.abort();
+        let text = run.text();
+        let out = flat(&text);
+        let mut problems = Vec::new();
+        if run.ok {
+            problems.push("plan succeeded".to_string());
+        }
+        for p in *phrases {
+            if !out.contains(p) {
+                problems.push(format!("lacks {p:?}"));
+            }
+        }
+        for crash in [
+            "panic",
+            "plugin exited",
+            "Plugin did not respond",
+            "crash",
+            "fake-private-key-4711",
+        ] {
+            if out.to_lowercase().contains(&crash.to_lowercase()) {
+                problems.push(format!("shows {crash:?}"));
+            }
+        }
+        if text.len() > 10_000 {
+            problems.push(format!("{} bytes of output", text.len()));
+        }
+        if elapsed.as_secs() > 30 {
+            problems.push(format!("took {elapsed:?}"));
+        }
+        if !problems.is_empty() {
+            failures.push(format!(
+                "{garbage:?}: {}\n--- output:\n{out}",
+                problems.join("; ")
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}

@@ -7,6 +7,8 @@ mod api_member;
 mod bad_input;
 mod generate_imports;
 mod harness;
+mod partial_failure;
 mod role_permission;
+mod secrets;
 mod security_role;
 mod umbrella;

@@ -258,9 +258,11 @@ async fn role_permission_seed_role_applies_with_few_calls() {
     );
     let id = role_id(&h).await;
     assert_seed_rows(&h, id);
-    // One settings GET per resource, never a GET per row; a PATCH per granted
-    // row; items read only for the two customizable functions; three POSTs.
-    assert_eq!(first.settings_list, 4, "{first:?}");
+    // At most one settings GET per resource (concurrent reads of the role's
+    // list are shared; a PATCH makes the next read fetch again), never a GET
+    // per row; a PATCH per granted row; items read only for the two
+    // customizable functions; three POSTs.
+    assert!((1..=4).contains(&first.settings_list), "{first:?}");
     assert_eq!(first.setting_get, 0, "no per-row GETs: {first:?}");
     assert_eq!(first.patch, 4, "{first:?}");
     assert_eq!(first.items_get, 2, "{first:?}");
@@ -291,7 +293,8 @@ async fn role_permission_seed_role_applies_with_few_calls() {
         "REST calls, seed role no-op plan ({} in all): {noop:?}",
         h.sandbox.requests().len()
     );
-    assert_eq!(noop.settings_list, 4, "{noop:?}");
+    // The four rows' refreshes share one read of the role's settings.
+    assert_eq!(noop.settings_list, 1, "{noop:?}");
     assert_eq!(noop.setting_get, 0, "{noop:?}");
     assert_eq!(noop.items_get, 2, "{noop:?}");
     assert_eq!(

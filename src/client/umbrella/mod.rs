@@ -268,8 +268,10 @@ impl Umbrella {
         let mut retries = 0;
         let mut reauthenticated = false;
         loop {
-            let token = self.token().await?;
+            // Wait for the throttle first: the wait can outlast the token's
+            // refresh margin, so the token is fetched only when we may send.
             self.inner.throttle.acquire().await;
+            let token = self.token().await?;
             let mut request = self
                 .inner
                 .http
