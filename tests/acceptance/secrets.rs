@@ -85,19 +85,22 @@ fn words(text: &str) -> BTreeSet<&str> {
 
 /// `text` plus the decoding of every base64 run in it (Basic credentials, JSON in base64 ...).
 fn with_base64_decoded(text: &str) -> String {
+    use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
     let mut out = text.to_string();
     let runs = text
-        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '+' || c == '/' || c == '='))
+        .split(|c: char| !(c.is_ascii_alphanumeric() || "+/=-_".contains(c)))
         .filter(|w| w.len() >= 12);
     for run in runs {
-        for engine in [
-            base64::engine::general_purpose::STANDARD,
-            base64::engine::general_purpose::STANDARD_NO_PAD,
-        ] {
-            if let Ok(bytes) = engine.decode(run) {
-                out.push('\n');
-                out.push_str(&String::from_utf8_lossy(&bytes));
-                break;
+        // `key=<base64>`: also the pieces between `=` signs.
+        let pieces = std::iter::once(run).chain(run.split('=').filter(|p| p.len() >= 12));
+        for piece in pieces {
+            let piece = piece.trim_end_matches('=');
+            for engine in [STANDARD_NO_PAD, URL_SAFE_NO_PAD] {
+                if let Ok(bytes) = engine.decode(piece) {
+                    out.push('\n');
+                    out.push_str(&String::from_utf8_lossy(&bytes));
+                    break;
+                }
             }
         }
     }
@@ -295,10 +298,18 @@ fn stored_psa_key(h: &Harness, index: usize) -> Option<String> {
 
 #[test]
 fn no_secret_in_trace_logs_diagnostics_or_sandbox_logs() {
-    // One thread: the sandbox's tasks run where the capturing subscriber is installed.
+    // Installed process-wide (other tests running at the same time are captured too, which only
+    // makes the scan stricter); a thread-local default would miss callsites whose interest
+    // another test's thread cached first.
     let capture = Capture::default();
     let subscriber = tracing_subscriber::registry().with(capture.clone());
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let _guard = match tracing::subscriber::set_global_default(subscriber) {
+        Ok(()) => None,
+        Err(_) => Some(tracing::subscriber::set_default(
+            tracing_subscriber::registry().with(capture.clone()),
+        )),
+    };
+    tracing::callsite::rebuild_interest_cache();
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
