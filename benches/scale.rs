@@ -162,7 +162,7 @@ fn provider_block(sandbox: &Sandbox) -> String {
     let t = &sandbox.config().tenants[0];
     format!(
         "terraform {{\n  required_providers {{\n    connectwise = {{ source = \"{SOURCE}\" }}\n  }}\n}}\n\n\
-         provider \"connectwise\" {{\n  site        = \"{url}\"\n  company_id  = \"{}\"\n  public_key  = \"{}\"\n  private_key = \"{}\"\n  client_id   = \"{CLIENT_ID}\"\n}}\n",
+         provider \"connectwise\" {{\n  site        = \"{url}\"\n  company_id  = \"{}\"\n  public_key  = \"{}\"\n  private_key = \"{}\"\n  client_id   = \"{CLIENT_ID}\"\n  requests_per_minute = 0\n}}\n",
         t.company_id,
         t.public_key,
         t.private_key,

@@ -127,6 +127,21 @@ pub fn provider_schema() -> Schema {
                  to the `CONNECTWISE_MAX_RETRIES` environment variable.",
             ),
     );
+    block = block.attribute(
+        Attribute::number("requests_per_minute")
+            .optional()
+            .validate(Validator::Range {
+                min: 0,
+                max: 100_000,
+            })
+            .description(
+                "Client-side limit on requests per minute to this ConnectWise site, shared by all \
+                 resources of the provider (ConnectWise throttles integrations above about 1000 \
+                 requests per minute). Bursts up to one minute's worth pass at once. `0` turns the \
+                 limit off (e.g. against the sandbox). Defaults to 1000. Falls back to the \
+                 `CONNECTWISE_REQUESTS_PER_MINUTE` environment variable.",
+            ),
+    );
     let mut umbrella = Block::new(
         "Credentials of the Umbrella MSP/MSSP console. Needed only by the `umbrella_*` resources \
          and data sources.",
@@ -329,6 +344,19 @@ fn build_connectwise(config: &Value) -> Result<ConnectWise, ConfigProblem> {
     if let Some(r) = retries {
         cfg.max_retries = r.clamp(0, 10) as u32;
     }
+    let rate = config.get("requests_per_minute").as_i64().or_else(|| {
+        std::env::var("CONNECTWISE_REQUESTS_PER_MINUTE")
+            .ok()?
+            .trim()
+            .parse()
+            .ok()
+    });
+    if let Some(r) = rate {
+        cfg.requests_per_minute = u32::try_from(r).ok().filter(|r| *r > 0);
+    }
+    // ConnectWise counts requests per minute: let a minute's worth through
+    // at once, so short runs are never slowed.
+    cfg.burst = cfg.requests_per_minute;
     ConnectWise::new(cfg).map_err(|e| ConfigProblem {
         summary: "Invalid ConnectWise configuration".into(),
         detail: e.to_string(),

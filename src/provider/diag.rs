@@ -21,7 +21,7 @@ pub fn client_error(diags: &mut Diagnostics, action: &str, err: &Error) {
 /// Like [`client_error`], and puts ConnectWise's field errors on attributes.
 pub fn client_error_on(diags: &mut Diagnostics, action: &str, err: &Error, fields: FieldMap<'_>) {
     let summary = format!("Cannot {action}");
-    let hint = match err {
+    let hint = match err.root() {
         Error::Unauthorized { .. } => {
             "\n\nCheck the provider's company_id, public_key, private_key and client_id (or the \
              CONNECTWISE_* environment variables)."
@@ -31,6 +31,10 @@ pub fn client_error_on(diags: &mut Diagnostics, action: &str, err: &Error, field
         }
         Error::RateLimited { .. } => {
             "\n\nConnectWise is throttling requests. Run again later or with a lower -parallelism."
+        }
+        _ if matches!(err, Error::OutcomeUnknown { .. }) => {
+            "\n\nThe server may or may not have created the object, and looking it up failed too. \
+             Run `terraform plan` again: if the object exists it must be imported, not created twice."
         }
         Error::Timeout { .. } | Error::Transport { .. } => {
             "\n\nCheck the provider's site and the network path to it; raise request_timeout if the \

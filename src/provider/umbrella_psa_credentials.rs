@@ -34,6 +34,9 @@ pub const DEFAULT_KEY_DESCRIPTION: &str = "Umbrella PSA Integration";
 const P_KEY_ID: &str = "minted_key_id";
 const P_MEMBER_ID: &str = "minted_member_id";
 const P_PUBLIC_KEY: &str = "minted_public_key";
+/// Set when a create failed after minting and the minted key could not be revoked: the state
+/// exists only so that Terraform knows the key (tainted) and revokes it on the next apply.
+const P_REVOKE_PENDING: &str = "revoke_pending";
 
 const KEY_ATTRS: [&str; 3] = ["private_key", "private_key_wo", "mint_key"];
 
@@ -481,13 +484,33 @@ impl UmbrellaPsaCredentialsResource {
                 if let Some(new) = &minted
                     && let Err(why) = self.revoke(new).await
                 {
+                    if req.prior.is_null() {
+                        // Never an orphan: keep a (tainted) state that records the key, so the
+                        // next apply replaces this object and its delete revokes the key.
+                        let mut state = plan.clone();
+                        state.set("id", Value::string(ID));
+                        state.set("public_key", Value::string(&new.public_key));
+                        state.set("minted_key_id", Value::string(new.id.to_string()));
+                        state.set("connection_status", Value::string("unknown"));
+                        state.set("updated_at", Value::Null);
+                        resp.state = state;
+                        new.store(&mut resp.private);
+                        resp.private.set(P_REVOKE_PENDING, json!(true));
+                    }
                     resp.diags.warning(
                         "Minted API key left behind",
                         format!(
                             "Umbrella refused the credentials, and revoking the API key {} just \
-                             minted for member {} failed: {why}. Delete it by hand (System > \
-                             Members > API Members > the member > API Keys).",
-                            new.id, new.member_id
+                             minted for member {} failed: {why}. {}",
+                            new.id,
+                            new.member_id,
+                            if req.prior.is_null() {
+                                "Terraform keeps the key in state (minted_key_id, tainted): the \
+                                 next apply revokes it and mints a new one."
+                            } else {
+                                "Delete it by hand (System > Members > API Members > the member \
+                                 > API Keys)."
+                            }
                         ),
                     );
                 }
@@ -685,6 +708,11 @@ impl Resource for UmbrellaPsaCredentialsResource {
                 resp.state = state;
             }
             Ok(None) => {
+                if req.private.get(P_REVOKE_PENDING).is_some() {
+                    // A failed create whose minted key still needs revoking: keep it known.
+                    resp.state = req.state.clone();
+                    return;
+                }
                 if let Some(k) = MintedKey::from_prior(&req.state, &req.private) {
                     resp.diags.warning(
                         "Umbrella PSA credentials removed outside Terraform",

@@ -99,6 +99,8 @@ provider "connectwise" {{
   public_key  = "{public}"
   private_key = "{private}"
   client_id   = "{CLIENT_ID}"
+  # The sandbox has no rate limit unless a test sets one.
+  requests_per_minute = 0
   umbrella {{
     base_url   = "{url}"
     api_key    = "{ukey}"

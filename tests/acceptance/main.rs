@@ -5,6 +5,7 @@
 mod api_key;
 mod api_member;
 mod bad_input;
+mod concurrency;
 mod generate_imports;
 mod harness;
 mod partial_failure;
