@@ -1,7 +1,7 @@
 //! Scale benchmark: the provider against Terraform's own floor, in one run.
 //!
-//! For each N it applies, no-op plans and destroys N built-in `terraform_data`
-//! resources (no provider: Terraform's floor), then the same with the
+//! For each N and workload it applies, no-op plans and destroys as many
+//! built-in `terraform_data` resources (no provider: Terraform's floor), then the same with the
 //! provider's resources against the sandbox on loopback, and prints a table:
 //! wall time, ratio to the floor, REST calls per resource, provider peak RSS
 //! and CPU time. Results are also written to `target/bench/scale-<unix>.md`.
@@ -264,24 +264,28 @@ fn main() {
     let mut rows = Vec::new();
     for &latency_ms in &latencies {
         for &n in &ns {
-            // The floor, measured in the same run for this N.
-            let floor = Workdir::new(&provider_dir);
-            floor.write(&floor_config(n));
-            let floor_apply = floor.run(&["apply", "-auto-approve", &par]);
-            let floor_plan = floor.run(&["plan", "-detailed-exitcode", &par]);
-            let floor_destroy = floor.run(&["destroy", "-auto-approve", &par]);
-
             for workload in &workloads {
+                let resources = match workload.as_str() {
+                    "roles" => n,
+                    "seed" => 2 * n + 2 * (n / 10).max(1),
+                    other => panic!("unknown workload {other}"),
+                };
+                // The floor: as many terraform_data resources, in the same run.
+                let floor = Workdir::new(&provider_dir);
+                floor.write(&floor_config(resources));
+                let floor_apply = floor.run(&["apply", "-auto-approve", &par]);
+                let floor_plan = floor.run(&["plan", "-detailed-exitcode", &par]);
+                let floor_destroy = floor.run(&["destroy", "-auto-approve", &par]);
+
                 let config = SandboxConfig {
                     latency: Duration::from_millis(latency_ms),
                     ..SandboxConfig::default()
                 };
                 let sandbox = runtime.block_on(Sandbox::start(config)).expect("sandbox");
                 let w = Workdir::new(&provider_dir);
-                let (text, resources) = match workload.as_str() {
-                    "roles" => (roles_config(&sandbox, n), n),
-                    "seed" => (seed_config(&sandbox, n), 2 * n + 2 * (n / 10).max(1)),
-                    other => panic!("unknown workload {other}"),
+                let text = match workload.as_str() {
+                    "roles" => roles_config(&sandbox, n),
+                    _ => seed_config(&sandbox, n),
                 };
                 w.write(&text);
                 sandbox.clear_requests();
@@ -352,7 +356,7 @@ fn main() {
         .map(|n| n.get())
         .unwrap_or(0);
     let header = format!(
-        "scale benchmark: {cores} cores, terraform -parallelism={parallelism}, floor = N terraform_data in the same run\n\n"
+        "scale benchmark: {cores} cores, terraform -parallelism={parallelism}, floor = as many terraform_data resources, in the same run\n\n"
     );
     println!("{header}{table}");
     let out_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench");

@@ -75,6 +75,14 @@ impl<T: Clone> Coalescer<T> {
             match reusable {
                 Some(f) => f.clone(),
                 None => {
+                    // Drop finished reads that can no longer be joined, so
+                    // memory does not grow with the number of roles.
+                    flights.retain(|_, f| {
+                        f.finished
+                            .lock()
+                            .map(|t| t.is_none_or(|t| t.elapsed() < GRACE))
+                            .unwrap_or(false)
+                    });
                     let f = Arc::new(Flight {
                         result: tokio::sync::OnceCell::new(),
                         generation,

@@ -262,7 +262,7 @@ struct RawFieldError {
 
 /// A ConnectWise error answer, read as far as it could be.
 #[derive(Debug, Default, PartialEq)]
-pub(crate) struct ParsedError {
+pub struct ParsedError {
     /// `code` (or `error` of the 429 shape); empty when absent.
     pub code: String,
     /// `message`, or a description of a body that was not ConnectWise JSON.
@@ -274,11 +274,7 @@ pub(crate) struct ParsedError {
 }
 
 /// Reads an error answer of any shape: ConnectWise JSON, an HTML page, other text, nothing.
-pub(crate) fn parse_error_body(
-    status: u16,
-    content_type: Option<&str>,
-    body: &[u8],
-) -> ParsedError {
+pub fn parse_error_body(status: u16, content_type: Option<&str>, body: &[u8]) -> ParsedError {
     if let Ok(parsed) = serde_json::from_slice::<ErrorBody>(body) {
         let code = parsed.code.or(parsed.error).unwrap_or_default();
         let errors: Vec<FieldError> = parsed

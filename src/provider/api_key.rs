@@ -164,7 +164,7 @@ async fn check_member(cw: &ConnectWise, id: i32, diags: &mut Diagnostics) {
 }
 
 /// The two numbers of `<member_id>/<key_id>`.
-fn parse_key_ids(id: &str) -> Option<(i32, i32)> {
+pub fn parse_key_ids(id: &str) -> Option<(i32, i32)> {
     let (m, k) = id.split_once('/')?;
     Some((m.trim().parse().ok()?, k.trim().parse().ok()?))
 }

@@ -991,7 +991,7 @@ fn parse_id(state: &Value) -> Option<(i32, i32)> {
 
 /// `<role name>/<module>/<function>`: the longest catalogue "module/function"
 /// the id ends with, and the role name before it.
-fn split_named_id(id: &str) -> Option<(&str, &'static Function)> {
+pub fn split_named_id(id: &str) -> Option<(&str, &'static Function)> {
     catalogue::functions()
         .iter()
         .filter_map(|f| {

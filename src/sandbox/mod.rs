@@ -183,6 +183,11 @@ impl Sandbox {
         ));
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
+            // TCP_NODELAY: without it Nagle's algorithm and delayed ACKs stall
+            // multi-segment answers (e.g. a role's settings list) by ~40 ms.
+            let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+                let _ = tcp.set_nodelay(true);
+            });
             let served = axum::serve(listener, app).with_graceful_shutdown(async {
                 let _ = stopped.await;
             });

@@ -864,7 +864,7 @@ async fn malformed_server_answers_give_clear_errors_not_crashes() {
         ),
         (
             Garbage::HugeChunkedBody,
-            &["GET /system/securityroles", "MB"],
+            &["GET /system/securityroles", "larger than 8 MiB"],
         ),
     ];
     let mut failures = Vec::new();

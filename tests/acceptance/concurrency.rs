@@ -1,10 +1,11 @@
 //! Concurrency under faults: 200 resources (60 roles, 100 role permissions, 20 API members, 20
 //! API keys) applied with `-parallelism=32` while the sandbox answers 10% of requests with a 5xx,
-//! 5% with a 429 and loses the answer of 3% of the POSTs it performed. The apply succeeds (or
+//! 5% with a 429 and loses the answer of 8% of the POSTs it performed. The apply succeeds (or
 //! fails with a clear message and succeeds when run again), the sandbox ends with exactly the
 //! declared objects (no duplicates, one live key per member) and the next plan is empty.
 //!
-//! Takes a few minutes: runs only with `CW_SLOW_TESTS=1` (otherwise it prints a note and passes).
+//! Takes about 30-40 s on its own, so it runs with the rest of the suite; `CW_SKIP_SLOW_TESTS=1`
+//! skips it.
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -64,11 +65,8 @@ resource "connectwise_api_key" "k" {{
 
 #[tokio::test(flavor = "multi_thread")]
 async fn two_hundred_resources_under_faults_converge_without_duplicates() {
-    if std::env::var("CW_SLOW_TESTS").as_deref() != Ok("1") {
-        eprintln!(
-            "concurrency: skipped (200 resources under injected faults take minutes); \
-             run with CW_SLOW_TESTS=1"
-        );
+    if std::env::var("CW_SKIP_SLOW_TESTS").as_deref() == Ok("1") {
+        eprintln!("concurrency: skipped (CW_SKIP_SLOW_TESTS=1)");
         return;
     }
     let started = Instant::now();
@@ -78,7 +76,7 @@ async fn two_hundred_resources_under_faults_converge_without_duplicates() {
         seed: 7,
         server_error: 0.10,
         rate_limit: 0.05,
-        lost_post: 0.03,
+        lost_post: 0.08,
         retry_after_secs: 1,
         ..FaultConfig::default()
     };
@@ -176,6 +174,7 @@ async fn two_hundred_resources_under_faults_converge_without_duplicates() {
         2 * ROLES_WITH_PERMISSIONS,
         "every permission granted"
     );
+    assert!(counts.server_errors() > 0 && counts.rate_limited > 0 && counts.lost_posts > 0);
     let in_state = h.terraform(&["state", "list"]).await;
     assert_eq!(
         in_state.stdout.lines().count(),

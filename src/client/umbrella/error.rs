@@ -94,7 +94,7 @@ pub enum UmbrellaError {
 /// on the token endpoint and for expired tokens, and `{"statusCode", "error", "message"}` elsewhere;
 /// anything else is kept as (the start of) raw text.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct ErrorBody {
+pub struct ErrorBody {
     /// `error` field (OAuth code), if any.
     pub code: Option<String>,
     /// Best human-readable message, empty when the body had none.
@@ -108,7 +108,7 @@ const RAW_BODY_LIMIT: usize = 200;
 
 impl ErrorBody {
     /// Reads an error body leniently; never fails.
-    pub(crate) fn parse(body: &[u8]) -> Self {
+    pub fn parse(body: &[u8]) -> Self {
         let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) else {
             let text = String::from_utf8_lossy(body);
             let text = text.trim();
