@@ -123,8 +123,9 @@ pub fn provider_schema() -> Schema {
             .validate(Validator::Range { min: 0, max: 10 })
             .description(
                 "How often a failed request is retried where retrying cannot create a duplicate \
-                 (reads, updates, deletes; rate limits and 502/503/504). Defaults to 4. Falls back \
-                 to the `CONNECTWISE_MAX_RETRIES` environment variable.",
+                 (reads, updates, deletes, and creates whose outcome was first looked up; rate \
+                 limits and 5xx answers), for ConnectWise and Umbrella alike. Defaults to 4. Falls \
+                 back to the `CONNECTWISE_MAX_RETRIES` environment variable.",
             ),
     );
     block = block.attribute(
@@ -221,7 +222,7 @@ impl Handle {
             return;
         }
         let connectwise = build_connectwise(config);
-        let umbrella = build_umbrella(config.get("umbrella"));
+        let umbrella = build_umbrella(config.get("umbrella"), max_retries(config));
         // A block that names ConnectWise settings but misses some is an error
         // right away; a configuration with no ConnectWise settings at all (an
         // Umbrella-only one) hears about it only if it uses a ConnectWise object.
@@ -334,15 +335,8 @@ fn build_connectwise(config: &Value) -> Result<ConnectWise, ConfigProblem> {
             ),
         })?;
     }
-    let retries = config.get("max_retries").as_i64().or_else(|| {
-        std::env::var("CONNECTWISE_MAX_RETRIES")
-            .ok()?
-            .trim()
-            .parse()
-            .ok()
-    });
-    if let Some(r) = retries {
-        cfg.max_retries = r.clamp(0, 10) as u32;
+    if let Some(r) = max_retries(config) {
+        cfg.max_retries = r;
     }
     let rate = config.get("requests_per_minute").as_i64().or_else(|| {
         std::env::var("CONNECTWISE_REQUESTS_PER_MINUTE")
@@ -363,7 +357,22 @@ fn build_connectwise(config: &Value) -> Result<ConnectWise, ConfigProblem> {
     })
 }
 
-fn build_umbrella(block: &Value) -> Result<Umbrella, ConfigProblem> {
+/// `max_retries` from the block or `CONNECTWISE_MAX_RETRIES` (both clients use it).
+fn max_retries(config: &Value) -> Option<u32> {
+    config
+        .get("max_retries")
+        .as_i64()
+        .or_else(|| {
+            std::env::var("CONNECTWISE_MAX_RETRIES")
+                .ok()?
+                .trim()
+                .parse()
+                .ok()
+        })
+        .map(|r| r.clamp(0, 10) as u32)
+}
+
+fn build_umbrella(block: &Value, retries: Option<u32>) -> Result<Umbrella, ConfigProblem> {
     let key = lookup(block, &UMBRELLA_SETTINGS[0]);
     let secret = lookup(block, &UMBRELLA_SETTINGS[1]);
     let absent: Vec<&Setting> = [
@@ -387,6 +396,9 @@ fn build_umbrella(block: &Value) -> Result<Umbrella, ConfigProblem> {
         cfg.base_url = url;
     }
     cfg.org_id = lookup(block, &UMBRELLA_SETTINGS[3]);
+    if let Some(r) = retries {
+        cfg.max_retries = r;
+    }
     Umbrella::new(cfg).map_err(|e| ConfigProblem {
         summary: "Invalid Umbrella configuration".into(),
         detail: e.to_string(),

@@ -114,6 +114,7 @@ pub fn credentials_schema() -> Schema {
             Attribute::string("site")
                 .required()
                 .validate(Validator::Length { min: 1, max: 255 })
+                .validate(Validator::Custom(not_blank))
                 .description(
                     "The ConnectWise site Umbrella calls, e.g. `api-na.myconnectwise.net` or an \
                      on-premises host.",
@@ -927,5 +928,13 @@ mod tests {
         let spec = mint_spec(&config).map(|s| (s.member_id, s.description));
         assert_eq!(spec, Some((150, DEFAULT_KEY_DESCRIPTION.to_string())));
         assert!(mint_spec(&Value::object()).is_none());
+    }
+}
+
+/// Rejects a value of only spaces (Umbrella would store an unusable site).
+fn not_blank(v: &Value) -> Result<(), String> {
+    match v.as_str() {
+        Some(s) if s.trim().is_empty() => Err("must not be blank".into()),
+        _ => Ok(()),
     }
 }
