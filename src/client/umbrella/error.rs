@@ -237,7 +237,22 @@ impl UmbrellaError {
                 retry_after,
                 call: call.to_owned(),
             },
-            _ => parsed.into_api(status),
+            code => {
+                let mut error = parsed.into_api(status);
+                // A server error reaches the caller only once retrying is
+                // over (502-504) or pointless: say which call it was.
+                if let Self::Api { message, .. } = &mut error
+                    && status.is_server_error()
+                {
+                    let why = if (502..=504).contains(&code) {
+                        "; the retries are used up"
+                    } else {
+                        ""
+                    };
+                    *message = format!("{message} ({call}{why})");
+                }
+                error
+            }
         }
     }
 }
