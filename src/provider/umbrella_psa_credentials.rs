@@ -862,6 +862,14 @@ The PSA calls are **not in Cisco's published API specification**: Cisco document
 | `mint_key`: mint, check, revoke | ConnectWise `POST /system/members/{memberId}/apiKeys`; `GET /system/members/{memberId}/apiKeys/{id}` (plan, only when Umbrella reports `unauthorized`); `DELETE /system/members/{memberId}/apiKeys/{id}` (not in ConnectWise's published API specification) |
 "#;
 
+/// Rejects a value of only spaces (Umbrella would store an unusable site).
+fn not_blank(v: &Value) -> Result<(), String> {
+    match v.as_str() {
+        Some(s) if s.trim().is_empty() => Err("must not be blank".into()),
+        _ => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -928,13 +936,5 @@ mod tests {
         let spec = mint_spec(&config).map(|s| (s.member_id, s.description));
         assert_eq!(spec, Some((150, DEFAULT_KEY_DESCRIPTION.to_string())));
         assert!(mint_spec(&Value::object()).is_none());
-    }
-}
-
-/// Rejects a value of only spaces (Umbrella would store an unusable site).
-fn not_blank(v: &Value) -> Result<(), String> {
-    match v.as_str() {
-        Some(s) if s.trim().is_empty() => Err("must not be blank".into()),
-        _ => Ok(()),
     }
 }

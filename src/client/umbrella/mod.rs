@@ -65,6 +65,8 @@ pub struct UmbrellaConfig {
     pub max_retries: u32,
     /// First backoff delay; doubled per retry, plus jitter.
     pub retry_base_delay: Duration,
+    /// Overall time one call may spend retrying before it gives up.
+    pub retry_deadline: Duration,
     /// Client-side limits for API calls (not token calls), shared by all clones; empty = none.
     pub rate_limits: Vec<RateLimit>,
 }
@@ -80,6 +82,7 @@ impl UmbrellaConfig {
             request_timeout: Duration::from_secs(30),
             max_retries: 4,
             retry_base_delay: Duration::from_secs(1),
+            retry_deadline: Duration::from_secs(120),
             rate_limits: RateLimit::admin_defaults(),
         }
     }
@@ -95,6 +98,7 @@ struct Inner {
     request_timeout: Duration,
     max_retries: u32,
     retry_base_delay: Duration,
+    retry_deadline: Duration,
     throttle: SharedThrottle,
     tokens: TokenCache,
 }
@@ -153,6 +157,7 @@ impl Umbrella {
                 request_timeout: config.request_timeout,
                 max_retries: config.max_retries,
                 retry_base_delay: config.retry_base_delay,
+                retry_deadline: config.retry_deadline,
                 throttle: SharedThrottle::new(config.rate_limits),
                 tokens: TokenCache::default(),
             }),
@@ -194,11 +199,12 @@ impl Umbrella {
                     timeout: inner.request_timeout,
                 };
                 let mut retries = 0;
+                let started = std::time::Instant::now();
                 loop {
                     match request.send().await? {
                         TokenAttempt::Token(answer) => return Ok::<TokenAnswer, _>(answer),
                         TokenAttempt::RateLimited(retry_after) => {
-                            self.wait_before_retry(TOKEN_CALL, &mut retries, retry_after)
+                            self.wait_before_retry(TOKEN_CALL, &mut retries, retry_after, started)
                                 .await?;
                         }
                     }
@@ -213,6 +219,7 @@ impl Umbrella {
         call: &str,
         retries: &mut u32,
         retry_after: Option<Duration>,
+        started: std::time::Instant,
     ) -> Result<()> {
         let exhausted = || UmbrellaError::RateLimited {
             retry_after,
@@ -230,6 +237,9 @@ impl Umbrella {
             retry_after,
             rand::random::<f64>(),
         );
+        if started.elapsed() + delay > self.inner.retry_deadline {
+            return Err(exhausted());
+        }
         tracing::debug!(
             call,
             retry = *retries + 1,
@@ -267,6 +277,7 @@ impl Umbrella {
         }
         let mut retries = 0;
         let mut reauthenticated = false;
+        let started = std::time::Instant::now();
         loop {
             // Wait for the throttle first: the wait can outlast the token's
             // refresh margin, so the token is fetched only when we may send.
@@ -282,10 +293,22 @@ impl Umbrella {
             if let Some(body) = body {
                 request = request.json(body);
             }
-            let response = request
-                .send()
-                .await
-                .map_err(|e| transport_error(&call, e))?;
+            // Every Umbrella API call here is idempotent (GET, PUT, DELETE):
+            // a connection that broke may be retried.
+            let response = match request.send().await {
+                Ok(r) => r,
+                Err(e) => {
+                    let e = transport_error(&call, e);
+                    if self
+                        .wait_before_retry(&call, &mut retries, None, started)
+                        .await
+                        .is_ok()
+                    {
+                        continue;
+                    }
+                    return Err(e);
+                }
+            };
             let status = response.status();
             let retry_after = retry_after(response.headers());
             let bytes = response
@@ -296,7 +319,7 @@ impl Umbrella {
             match status.as_u16() {
                 429 | 502..=504 => {
                     match self
-                        .wait_before_retry(&call, &mut retries, retry_after)
+                        .wait_before_retry(&call, &mut retries, retry_after, started)
                         .await
                     {
                         Ok(()) => continue,

@@ -538,3 +538,58 @@ async fn against_the_merged_sandbox() {
     );
     sandbox.shutdown().await;
 }
+
+#[tokio::test]
+async fn retrying_stops_at_the_deadline_and_names_the_call() {
+    let api_calls = Arc::new(AtomicUsize::new(0));
+    let counter = api_calls.clone();
+    let app = Router::new()
+        .route(
+            "/auth/v2/token",
+            post(|| async {
+                axum::Json(
+                    serde_json::json!({"token_type":"bearer","access_token":"t","expires_in":3600}),
+                )
+            }),
+        )
+        .route(
+            "/admin/v2/managed/customers/{id}",
+            get(move || {
+                let counter = counter.clone();
+                async move {
+                    counter.fetch_add(1, Ordering::SeqCst);
+                    (
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        axum::Json(serde_json::json!({"message":"busy"})),
+                    )
+                }
+            }),
+        );
+    let umbrella = client(UmbrellaConfig {
+        max_retries: 50,
+        retry_base_delay: Duration::from_millis(100),
+        retry_deadline: Duration::from_millis(700),
+        ..config(&serve(app).await)
+    });
+    let started = Instant::now();
+    let result = umbrella.get_customer(1).await;
+    let elapsed = started.elapsed();
+    assert!(
+        elapsed < Duration::from_secs(2),
+        "gave up within the deadline: {elapsed:?}"
+    );
+    let calls = api_calls.load(Ordering::SeqCst);
+    assert!(
+        (2..50).contains(&calls),
+        "retried, but not 50 times: {calls}"
+    );
+    let text = match result {
+        Err(e) => e.to_string(),
+        Ok(c) => panic!("expected an error, got {c:?}"),
+    };
+    assert!(
+        text.contains("503") && text.contains("GET /admin/v2/managed/customers/1"),
+        "{text}"
+    );
+    assert!(text.contains("retries are used up"), "{text}");
+}
