@@ -114,7 +114,6 @@ pub fn credentials_schema() -> Schema {
             Attribute::string("site")
                 .required()
                 .validate(Validator::Length { min: 1, max: 255 })
-                .validate(Validator::Custom(not_blank))
                 .description(
                     "The ConnectWise site Umbrella calls, e.g. `api-na.myconnectwise.net` or an \
                      on-premises host.",
@@ -861,14 +860,6 @@ The PSA calls are **not in Cisco's published API specification**: Cisco document
 | delete | `DELETE /admin/v2/config/psa` (not in the published API specification) |
 | `mint_key`: mint, check, revoke | ConnectWise `POST /system/members/{memberId}/apiKeys`; `GET /system/members/{memberId}/apiKeys/{id}` (plan, only when Umbrella reports `unauthorized`); `DELETE /system/members/{memberId}/apiKeys/{id}` (not in ConnectWise's published API specification) |
 "#;
-
-/// Rejects a value of only spaces (Umbrella would store an unusable site).
-fn not_blank(v: &Value) -> Result<(), String> {
-    match v.as_str() {
-        Some(s) if s.trim().is_empty() => Err("must not be blank".into()),
-        _ => Ok(()),
-    }
-}
 
 #[cfg(test)]
 mod tests {
