@@ -47,6 +47,8 @@ pub(crate) struct Inner {
     data_sources: HashMap<String, Entry<dyn DataSource>>,
     ephemerals: HashMap<String, Entry<dyn EphemeralResource>>,
     stopping: AtomicBool,
+    /// The schema answer, built on first request (not during the handshake).
+    schema_answer: std::sync::OnceLock<pb::get_provider_schema::Response>,
 }
 
 /// The gRPC service object.
@@ -106,6 +108,7 @@ impl ProviderService {
                 data_sources,
                 ephemerals,
                 stopping: AtomicBool::new(false),
+                schema_answer: std::sync::OnceLock::new(),
             }),
         }
     }
@@ -376,28 +379,31 @@ impl pb::provider_server::Provider for ProviderService {
         _req: Request<pb::get_provider_schema::Request>,
     ) -> Result<Response<pb::get_provider_schema::Response>, Status> {
         let i = &self.inner;
-        Ok(Response::new(pb::get_provider_schema::Response {
-            provider: Some(schema_to_proto(&i.provider_schema)),
-            resource_schemas: i
-                .resources
-                .iter()
-                .map(|(k, e)| (k.clone(), schema_to_proto(&e.schema)))
-                .collect(),
-            data_source_schemas: i
-                .data_sources
-                .iter()
-                .map(|(k, e)| (k.clone(), schema_to_proto(&e.schema)))
-                .collect(),
-            functions: Default::default(),
-            ephemeral_resource_schemas: i
-                .ephemerals
-                .iter()
-                .map(|(k, e)| (k.clone(), schema_to_proto(&e.schema)))
-                .collect(),
-            diagnostics: Vec::new(),
-            provider_meta: None,
-            server_capabilities: Some(capabilities()),
-        }))
+        let answer = i
+            .schema_answer
+            .get_or_init(|| pb::get_provider_schema::Response {
+                provider: Some(schema_to_proto(&i.provider_schema)),
+                resource_schemas: i
+                    .resources
+                    .iter()
+                    .map(|(k, e)| (k.clone(), schema_to_proto(&e.schema)))
+                    .collect(),
+                data_source_schemas: i
+                    .data_sources
+                    .iter()
+                    .map(|(k, e)| (k.clone(), schema_to_proto(&e.schema)))
+                    .collect(),
+                functions: Default::default(),
+                ephemeral_resource_schemas: i
+                    .ephemerals
+                    .iter()
+                    .map(|(k, e)| (k.clone(), schema_to_proto(&e.schema)))
+                    .collect(),
+                diagnostics: Vec::new(),
+                provider_meta: None,
+                server_capabilities: Some(capabilities()),
+            });
+        Ok(Response::new(answer.clone()))
     }
 
     async fn validate_provider_config(
