@@ -85,6 +85,11 @@ impl Harness {
 
     /// The provider block for the sandbox's first tenant, plus `required_providers`.
     pub fn provider_block(&self) -> String {
+        self.provider_block_with("")
+    }
+
+    /// [`Harness::provider_block`] with extra provider arguments (e.g. `max_retries = 1`).
+    pub fn provider_block_with(&self, extra_arguments: &str) -> String {
         let t = &self.sandbox.config().tenants[0];
         format!(
             r#"terraform {{
@@ -101,6 +106,7 @@ provider "connectwise" {{
   client_id   = "{CLIENT_ID}"
   # The sandbox has no rate limit unless a test sets one.
   requests_per_minute = 0
+{extra_arguments}
   umbrella {{
     base_url   = "{url}"
     api_key    = "{ukey}"

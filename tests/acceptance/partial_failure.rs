@@ -6,7 +6,7 @@ use connectwise_provider::client::NewSecurityRole;
 use connectwise_provider::sandbox::FaultConfig;
 use serde_json::Value as Json;
 
-use crate::harness::{CLIENT_ID, Harness, SOURCE};
+use crate::harness::Harness;
 
 /// Terraform's output with its line wrapping undone.
 fn flat(text: &str) -> String {
@@ -15,35 +15,7 @@ fn flat(text: &str) -> String {
 
 /// The provider block with a small retry budget, so injected failures end quickly.
 fn provider(h: &Harness) -> String {
-    let t = &h.sandbox.config().tenants[0];
-    format!(
-        r#"terraform {{
-  required_providers {{
-    connectwise = {{ source = "{SOURCE}" }}
-  }}
-}}
-
-provider "connectwise" {{
-  site        = "{url}"
-  company_id  = "{company}"
-  public_key  = "{public}"
-  private_key = "{private}"
-  client_id   = "{CLIENT_ID}"
-  max_retries = 1
-  umbrella {{
-    base_url   = "{url}"
-    api_key    = "{ukey}"
-    api_secret = "{usecret}"
-  }}
-}}
-"#,
-        url = h.sandbox.url(),
-        company = t.company_id,
-        public = t.public_key,
-        private = t.private_key,
-        ukey = t.umbrella_api_key,
-        usecret = t.umbrella_api_secret,
-    )
+    h.provider_block_with("  max_retries = 1")
 }
 
 /// `(address, tainted)` of every managed resource instance in `terraform.tfstate`.
