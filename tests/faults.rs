@@ -1,60 +1,26 @@
 //! The ConnectWise and Umbrella clients against the in-process sandbox with injected faults:
 //! server errors, 429s, dropped connections, lost POSTs, a slow token endpoint; plus the retry
-//! deadline, the per-site limiter, malformed answers and a scan of every log line for secrets.
+//! deadline, the per-site limiter, malformed answers. The scan of every log line for secrets is `log_secrets.rs`.
 //!
 //! Run with `-- --nocapture` to see the numbers of the concurrent run.
 
 use std::collections::{BTreeMap, HashSet};
 use std::fmt::Write as _;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use axum::Router;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use connectwise_provider::client::umbrella::{PsaSettingsInput, Umbrella, UmbrellaConfig};
-use connectwise_provider::client::{
-    ApiMember, Conditions, ConnectWise, ConnectWiseConfig, Error, NewSecurityRole, Reference,
-    Secret,
-};
-use connectwise_provider::sandbox::{FaultConfig, Sandbox, SandboxConfig};
+use connectwise_provider::client::umbrella::{Umbrella, UmbrellaConfig};
+use connectwise_provider::client::{Conditions, ConnectWise, Error, NewSecurityRole};
+use connectwise_provider::sandbox::FaultConfig;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-const CLIENT_ID: &str = "2f8a6a3e-0c4b-4d6e-9c1f-0a1b2c3d4e5f";
-const KEY_DESCRIPTION: &str = "Umbrella PSA Integration";
-
-fn config(url: &str) -> ConnectWiseConfig {
-    let mut config = ConnectWiseConfig::new(
-        url,
-        "sandbox",
-        "sandbox-public-key",
-        Secret::new("sandbox-private-key"),
-        CLIENT_ID,
-    );
-    config.request_timeout = Duration::from_secs(10);
-    config.max_retries = 6;
-    config.retry_deadline = Duration::from_secs(30);
-    // The limiter has its own test; the other tests must not wait for it.
-    config.requests_per_minute = None;
-    config.max_in_flight = 0;
-    config
-}
-
-async fn start() -> Sandbox {
-    Sandbox::start(SandboxConfig::default())
-        .await
-        .expect("sandbox starts")
-}
-
-async fn new_member(cw: &ConnectWise, identifier: &str, role_id: i32) -> Result<ApiMember, Error> {
-    let mut member = cw.api_members().default().await?;
-    member.identifier = identifier.into();
-    member.name = Some(format!("{identifier} member"));
-    member.security_role = Some(Reference::id(role_id));
-    cw.api_members().create(&member).await
-}
+mod support;
+use support::{KEY_DESCRIPTION, config, new_member, psa_input, start, umbrella};
 
 /// A clear error names the call (method and path) or says what was wrong.
 fn assert_clear(err: &Error) {
@@ -683,25 +649,6 @@ async fn limiter_keeps_a_burst_of_200_within_the_rate() {
 // ---------------------------------------------------------------------------------------------
 // Umbrella: 429 without headers, slow token endpoint.
 
-fn umbrella(sandbox: &Sandbox) -> Umbrella {
-    let mut cfg = UmbrellaConfig::new("umbrella-sandbox-key", "umbrella-sandbox-secret");
-    cfg.base_url = sandbox.url();
-    cfg.rate_limits = Vec::new();
-    cfg.retry_base_delay = Duration::from_millis(20);
-    cfg.max_retries = 8;
-    Umbrella::new(cfg).unwrap()
-}
-
-fn psa_input(sandbox: &Sandbox) -> PsaSettingsInput {
-    PsaSettingsInput {
-        enabled: true,
-        site_url: sandbox.url(),
-        company_id: "sandbox".into(),
-        public_key: "sandbox-public-key".into(),
-        private_key: Secret::new("sandbox-private-key"),
-    }
-}
-
 #[tokio::test]
 async fn umbrella_survives_429s_5xx_and_a_slow_token() {
     let sandbox = start().await;
@@ -878,121 +825,5 @@ async fn malformed_answers_are_clear_errors() {
             matches!(err.root(), Error::Decode { .. } | Error::Api { .. }),
             "{name}: {err:?}"
         );
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Secrets in logs: every tracing event and span field at TRACE, client and sandbox.
-
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<String>>);
-
-struct Visitor<'a>(&'a mut String);
-
-impl tracing::field::Visit for Visitor<'_> {
-    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
-        let _ = write!(self.0, " {}={:?}", field.name(), value);
-    }
-}
-
-impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Capture {
-    fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
-        let mut line = format!("{} {}", event.metadata().level(), event.metadata().target());
-        event.record(&mut Visitor(&mut line));
-        let mut out = self.0.lock().unwrap();
-        out.push_str(&line);
-        out.push('\n');
-    }
-
-    fn on_new_span(
-        &self,
-        attrs: &tracing::span::Attributes<'_>,
-        _: &tracing::span::Id,
-        _: tracing_subscriber::layer::Context<'_, S>,
-    ) {
-        let mut line = format!("span {}", attrs.metadata().name());
-        attrs.record(&mut Visitor(&mut line));
-        let mut out = self.0.lock().unwrap();
-        out.push_str(&line);
-        out.push('\n');
-    }
-}
-
-#[tokio::test]
-async fn no_secret_in_any_log_line_or_error() {
-    use tracing_subscriber::layer::SubscriberExt as _;
-    let capture = Capture::default();
-    let _guard =
-        tracing::subscriber::set_default(tracing_subscriber::registry().with(capture.clone()));
-
-    let sandbox = start().await;
-    sandbox.set_faults(FaultConfig {
-        seed: 5,
-        server_error: 0.2,
-        lost_post: 0.3,
-        ..FaultConfig::default()
-    });
-    let cw = ConnectWise::new(config(&sandbox.url())).unwrap();
-    let role = cw
-        .security_roles()
-        .create(&NewSecurityRole {
-            name: "Secret Role".into(),
-            ..NewSecurityRole::default()
-        })
-        .await
-        .unwrap();
-    let member = new_member(&cw, "secret-member", role.id).await.unwrap();
-    let key = cw
-        .api_keys()
-        .create(member.id.unwrap(), KEY_DESCRIPTION)
-        .await
-        .unwrap();
-    let key_private = key.private_key.clone().unwrap();
-    let as_member = cw
-        .with_keys(key.public_key.clone(), key_private.clone())
-        .unwrap();
-    let _ = as_member.security_roles().list(&Conditions::new()).await;
-    let token = cw.members().create_token("secret-member").await;
-    let um = umbrella(&sandbox);
-    um.put_psa(&psa_input(&sandbox)).await.unwrap();
-    // Failures too: wrong keys, an unknown key id.
-    let wrong = cw
-        .with_keys("sandbox-public-key", Secret::new("wrong-private-key"))
-        .unwrap();
-    let wrong_err = wrong
-        .security_roles()
-        .list(&Conditions::new())
-        .await
-        .unwrap_err();
-    sandbox.set_faults(FaultConfig::none());
-
-    let logs = capture.0.lock().unwrap().clone();
-    assert!(
-        logs.contains("ConnectWise call"),
-        "nothing captured:\n{logs}"
-    );
-    let mut secrets = vec![
-        "sandbox-private-key".to_owned(),
-        "umbrella-sandbox-secret".to_owned(),
-        "wrong-private-key".to_owned(),
-        key_private.expose().to_owned(),
-        "Basic ".to_owned(),
-        "Bearer ".to_owned(),
-        "c2FuZGJveCtzYW5kYm94LXB1YmxpYy1rZXk6".to_owned(), // base64("sandbox+sandbox-public-key:")
-    ];
-    if let Ok(token) = &token {
-        secrets.push(token.private_key.expose().to_owned());
-    }
-    let debug_dump = format!(
-        "{cw:?} {:?} {key:?} {token:?} {um:?} {wrong_err:?}",
-        cw.config()
-    );
-    for secret in &secrets {
-        assert!(!logs.contains(secret.as_str()), "{secret:?} in the logs");
-        assert!(
-            !debug_dump.contains(secret.as_str()),
-            "{secret:?} in {debug_dump}"
-        );
-        assert!(!wrong_err.to_string().contains(secret.as_str()));
     }
 }
