@@ -10,7 +10,9 @@
 //! - `BENCH_N` (default `50,200,1000`), `BENCH_LATENCY_MS` (default `0,50`),
 //! - `BENCH_WORKLOADS` (default `roles,seed`): `roles` = N security roles;
 //!   `seed` = N roles + N role permissions + N/10 API members and keys,
-//! - `BENCH_PARALLELISM` (default 10, Terraform's default).
+//! - `BENCH_PARALLELISM` (default 10, Terraform's default),
+//! - `BENCH_PROVIDER_DIR`: where the `terraform-provider-connectwise` to measure is (default:
+//!   the one this bench was built with).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -254,9 +256,13 @@ fn main() {
     let parallelism = std::env::var("BENCH_PARALLELISM").unwrap_or_else(|_| "10".into());
     let par = format!("-parallelism={parallelism}");
     let provider_bin = PathBuf::from(env!("CARGO_BIN_EXE_terraform-provider-connectwise"));
-    let provider_dir = provider_bin.parent().expect("bin dir").to_path_buf();
+    // BENCH_PROVIDER_DIR: measure another build (or a wrapper, e.g. under a profiler).
+    let provider_dir = std::env::var_os("BENCH_PROVIDER_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| provider_bin.parent().expect("bin dir").to_path_buf());
+    // The sandbox gets every core, like a server would: a single worker queued reads behind
+    // each other and showed up as provider time.
     let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
         .enable_all()
         .build()
         .expect("runtime");

@@ -65,13 +65,7 @@ pub fn item_json(i: &CustomizeItem) -> Value {
 }
 
 fn rows(t: &TenantStore, role_id: i32) -> Vec<Value> {
-    let mut rows: Vec<&RoleSetting> = t
-        .settings
-        .values()
-        .filter(|s| s.role_id == role_id)
-        .collect();
-    rows.sort_by_key(|s| s.id);
-    rows.into_iter().map(json).collect()
+    t.settings_of(role_id).map(json).collect()
 }
 
 fn items(t: &TenantStore, role_id: i32, setting_id: i32) -> Vec<Value> {

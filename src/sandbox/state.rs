@@ -258,6 +258,9 @@ pub struct TenantStore {
     pub key_owner_member_id: i32,
     pub roles: BTreeMap<i32, SecurityRole>,
     pub settings: BTreeMap<i32, RoleSetting>,
+    /// The ids of each role's settings rows: created together, so one contiguous range. Lets a
+    /// role's settings be read without scanning every role's rows.
+    pub settings_ids: BTreeMap<i32, std::ops::Range<i32>>,
     pub customize_items: BTreeMap<i32, CustomizeItem>,
     pub members: BTreeMap<i32, Member>,
     pub api_keys: BTreeMap<i32, ApiKey>,
@@ -360,6 +363,7 @@ impl TenantStore {
             key_owner_member_id: 1,
             roles: BTreeMap::new(),
             settings: BTreeMap::new(),
+            settings_ids: BTreeMap::new(),
             customize_items: BTreeMap::new(),
             members: BTreeMap::new(),
             api_keys: BTreeMap::new(),
@@ -387,7 +391,7 @@ impl TenantStore {
         };
         let admin = t.create_role("Admin", None, true, false, "admin", now);
         let tech = t.create_role("Technician", None, false, false, "admin", now);
-        for s in t.settings.values_mut().filter(|s| s.role_id == admin) {
+        for s in t.settings_of_mut(admin) {
             s.add_level = Level::All;
             s.edit_level = Level::All;
             s.delete_level = Level::All;
@@ -426,9 +430,10 @@ impl TenantStore {
             ),
         ];
         for (m, f, [a, e, d, i]) in tech_levels {
-            if let Some(s) = t.settings.values_mut().find(|s| {
-                s.role_id == tech && s.module_identifier == m && s.module_function_identifier == f
-            }) {
+            if let Some(s) = t
+                .settings_of_mut(tech)
+                .find(|s| s.module_identifier == m && s.module_function_identifier == f)
+            {
                 (s.add_level, s.edit_level, s.delete_level, s.inquire_level) = (a, e, d, i);
             }
         }
@@ -499,6 +504,7 @@ impl TenantStore {
                 audit: Audit::new(by, now),
             },
         );
+        let first_setting = self.next_ids.setting;
         for f in catalogue::functions() {
             let sid = self.next_ids.setting;
             self.next_ids.setting += 1;
@@ -528,14 +534,29 @@ impl TenantStore {
                 },
             );
         }
+        self.settings_ids
+            .insert(id, first_setting..self.next_ids.setting);
         id
     }
 
     /// Deletes a role with its settings and customize items.
     pub fn delete_role(&mut self, role_id: i32) -> Option<SecurityRole> {
-        self.settings.retain(|_, s| s.role_id != role_id);
+        for sid in self.settings_ids.remove(&role_id).unwrap_or_default() {
+            self.settings.remove(&sid);
+        }
         self.customize_items.retain(|_, i| i.role_id != role_id);
         self.roles.remove(&role_id)
+    }
+
+    /// The settings rows of a role, by id.
+    pub fn settings_of(&self, role_id: i32) -> impl Iterator<Item = &RoleSetting> {
+        let ids = self.settings_ids.get(&role_id).cloned().unwrap_or_default();
+        self.settings.range(ids).map(|(_, s)| s)
+    }
+
+    pub fn settings_of_mut(&mut self, role_id: i32) -> impl Iterator<Item = &mut RoleSetting> {
+        let ids = self.settings_ids.get(&role_id).cloned().unwrap_or_default();
+        self.settings.range_mut(ids).map(|(_, s)| s)
     }
 
     pub fn role_by_name(&self, name: &str) -> Option<&SecurityRole> {
@@ -551,9 +572,8 @@ impl TenantStore {
         module: &str,
         function: &str,
     ) -> Option<&mut RoleSetting> {
-        self.settings.values_mut().find(|s| {
-            s.role_id == role_id
-                && (s.module_identifier == module || s.module_name == module)
+        self.settings_of_mut(role_id).find(|s| {
+            (s.module_identifier == module || s.module_name == module)
                 && (s.module_function_identifier == function || s.module_function_name == function)
         })
     }
@@ -716,14 +736,8 @@ impl SandboxState {
     }
 
     pub fn role_settings(&self, company_id: &str, role_id: i32) -> Vec<RoleSetting> {
-        self.with_tenant(company_id, |t| {
-            t.settings
-                .values()
-                .filter(|s| s.role_id == role_id)
-                .cloned()
-                .collect()
-        })
-        .unwrap_or_default()
+        self.with_tenant(company_id, |t| t.settings_of(role_id).cloned().collect())
+            .unwrap_or_default()
     }
 
     pub fn customize_items(
