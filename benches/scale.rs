@@ -1,8 +1,10 @@
 //! Scale benchmark: the provider against Terraform's own floor, in one run.
 //!
 //! For each N and workload it applies, no-op plans and destroys as many
-//! built-in `terraform_data` resources (no provider: Terraform's floor), then the same with the
-//! provider's resources against the sandbox on loopback, and prints a table:
+//! built-in `terraform_data` resources (no provider: Terraform's floor), for `seed` also
+//! `terraform_data` with the seed's references (the graph floor: what that shape costs Terraform
+//! alone), then the same with the provider's resources against the sandbox on loopback, and
+//! prints a table:
 //! wall time, ratio to the floor, REST calls per resource, provider peak RSS
 //! and CPU time. Results are also written to `target/bench/scale-<unix>.md`.
 //!
@@ -35,17 +37,43 @@ fn env_list(name: &str, default: &str) -> Vec<String> {
         .collect()
 }
 
-/// Peak RSS (KiB) and CPU time of provider processes, sampled from /proc.
+/// Peak RSS (KiB) and CPU time of provider processes, sampled from /proc, and the CPU time of
+/// Terraform and of this process (the sandbox) over the same span: where the time goes.
 #[derive(Default, Clone, Copy)]
 struct ProcStats {
     peak_rss_kib: u64,
     cpu: Duration,
+    terraform_cpu: Duration,
+    sandbox_cpu: Duration,
+}
+
+/// utime + stime of a process from its `/proc/<pid>/stat` text.
+fn cpu_of(stat: &str) -> Duration {
+    let ticks = 100.0; // USER_HZ on Linux
+    let after = stat.rsplit(')').next().unwrap_or("");
+    let f: Vec<&str> = after.split_whitespace().collect();
+    let cpu_ticks: f64 = f.get(11).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0)
+        + f.get(12).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    Duration::from_secs_f64(cpu_ticks / ticks)
+}
+
+fn pids() -> impl Iterator<Item = u32> {
+    std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|entry| entry.file_name().to_string_lossy().parse::<u32>().ok())
+}
+
+fn own_cpu() -> Duration {
+    cpu_of(&std::fs::read_to_string("/proc/self/stat").unwrap_or_default())
 }
 
 struct Sampler {
     stop: Arc<AtomicBool>,
     stats: Arc<Mutex<BTreeMap<u32, ProcStats>>>,
     thread: Option<std::thread::JoinHandle<()>>,
+    own_cpu_at_start: Duration,
 }
 
 impl Sampler {
@@ -53,51 +81,59 @@ impl Sampler {
         let stop = Arc::new(AtomicBool::new(false));
         let stats: Arc<Mutex<BTreeMap<u32, ProcStats>>> = Arc::new(Mutex::new(BTreeMap::new()));
         let (s, st) = (stop.clone(), stats.clone());
-        let ticks = 100.0; // USER_HZ on Linux
+        // Only processes started during the measurement count (not, say, a leftover provider).
+        let before: std::collections::BTreeSet<u32> = pids().collect();
         let thread = std::thread::spawn(move || {
             while !s.load(Ordering::Relaxed) {
-                for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
-                    let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
-                        continue;
-                    };
+                for pid in pids().filter(|pid| !before.contains(pid)) {
                     let comm =
                         std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
                     // comm is truncated to 15 characters.
-                    if !comm.trim().starts_with("terraform-provi") {
+                    let comm = comm.trim();
+                    let provider = comm.starts_with("terraform-provi");
+                    if !provider && comm != "terraform" {
                         continue;
                     }
-                    let status =
-                        std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-                    let hwm = status
-                        .lines()
-                        .find(|l| l.starts_with("VmHWM:"))
-                        .and_then(|l| l.split_whitespace().nth(1))
-                        .and_then(|v| v.parse::<u64>().ok())
-                        .unwrap_or(0);
-                    let stat =
-                        std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-                    let after = stat.rsplit(')').next().unwrap_or("");
-                    let f: Vec<&str> = after.split_whitespace().collect();
-                    let cpu_ticks: f64 =
-                        f.get(11).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0)
-                            + f.get(12).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+                    let cpu = cpu_of(
+                        &std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default(),
+                    );
+                    let hwm = if provider {
+                        let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
+                            .unwrap_or_default();
+                        status
+                            .lines()
+                            .find(|l| l.starts_with("VmHWM:"))
+                            .and_then(|l| l.split_whitespace().nth(1))
+                            .and_then(|v| v.parse::<u64>().ok())
+                            .unwrap_or(0)
+                    } else {
+                        0
+                    };
                     if let Ok(mut m) = st.lock() {
                         let e = m.entry(pid).or_default();
                         e.peak_rss_kib = e.peak_rss_kib.max(hwm);
-                        e.cpu = e.cpu.max(Duration::from_secs_f64(cpu_ticks / ticks));
+                        if provider {
+                            e.cpu = e.cpu.max(cpu);
+                        } else {
+                            e.terraform_cpu = e.terraform_cpu.max(cpu);
+                        }
                     }
                 }
-                std::thread::sleep(Duration::from_millis(10));
+                // VmHWM is a high-water mark, so a coarse interval loses no peak; it keeps the
+                // sampler's own CPU small on a 2-core machine.
+                std::thread::sleep(Duration::from_millis(25));
             }
         });
         Sampler {
             stop,
             stats,
             thread: Some(thread),
+            own_cpu_at_start: own_cpu(),
         }
     }
 
-    /// Peak RSS of the largest provider process and the CPU time of all of them.
+    /// Peak RSS of the largest provider process, the CPU time of all of them, of Terraform and
+    /// of the sandbox.
     fn finish(mut self) -> ProcStats {
         self.stop.store(true, Ordering::Relaxed);
         if let Some(t) = self.thread.take() {
@@ -107,6 +143,9 @@ impl Sampler {
         ProcStats {
             peak_rss_kib: m.values().map(|s| s.peak_rss_kib).max().unwrap_or(0),
             cpu: m.values().map(|s| s.cpu).sum(),
+            terraform_cpu: m.values().map(|s| s.terraform_cpu).sum(),
+            // This process is the sandbox, plus the sampler and an idle harness.
+            sandbox_cpu: own_cpu().saturating_sub(self.own_cpu_at_start),
         }
     }
 }
@@ -178,6 +217,34 @@ fn floor_config(n: usize) -> String {
     )
 }
 
+/// The seed workload's shape in `terraform_data`: the same counts and the same references
+/// (permission → role, member → role, key → member), so Terraform does the same graph work.
+fn seed_floor_config(n: usize) -> String {
+    let members = (n / 10).max(1);
+    format!(
+        "resource \"terraform_data\" \"r\" {{
+  count = {n}
+  input = \"bench-role-${{count.index}}\"
+}}
+
+resource \"terraform_data\" \"p\" {{
+  count = {n}
+  input = terraform_data.r[count.index].id
+}}
+
+resource \"terraform_data\" \"m\" {{
+  count = {members}
+  input = terraform_data.r[count.index].id
+}}
+
+resource \"terraform_data\" \"k\" {{
+  count = {members}
+  input = terraform_data.m[count.index].id
+}}
+"
+    )
+}
+
 fn roles_config(sandbox: &Sandbox, n: usize) -> String {
     format!(
         "{}\nresource \"connectwise_security_role\" \"r\" {{\n  count = {n}\n  name  = \"bench-role-${{count.index}}\"\n}}\n",
@@ -221,21 +288,60 @@ resource \"connectwise_api_key\" \"k\" {{
     )
 }
 
+/// Wall times of apply, no-op plan and destroy.
+#[derive(Clone, Copy)]
+struct Phases {
+    apply: Duration,
+    plan: Duration,
+    destroy: Duration,
+}
+
+impl Phases {
+    fn text(&self) -> String {
+        format!(
+            "{:.2}/{:.2}/{:.2}s",
+            self.apply.as_secs_f64(),
+            self.plan.as_secs_f64(),
+            self.destroy.as_secs_f64()
+        )
+    }
+
+    fn run(w: &Workdir, par: &str) -> Phases {
+        Phases {
+            apply: w.run(&["apply", "-auto-approve", par]),
+            plan: w.run(&["plan", "-detailed-exitcode", par]),
+            destroy: w.run(&["destroy", "-auto-approve", par]),
+        }
+    }
+}
+
+/// Apply, no-op plan and destroy of `terraform_data` only; Terraform's CPU time with it.
+fn floor_run(provider_dir: &Path, config: &str, par: &str) -> (Phases, Duration) {
+    let w = Workdir::new(provider_dir);
+    w.write(config);
+    let sampler = Sampler::start();
+    let phases = Phases::run(&w, par);
+    (phases, sampler.finish().terraform_cpu)
+}
+
 struct Row {
     workload: String,
     n: usize,
     resources: usize,
     latency_ms: u64,
-    apply: Duration,
-    plan: Duration,
-    destroy: Duration,
-    floor_apply: Duration,
-    floor_plan: Duration,
-    floor_destroy: Duration,
+    ours: Phases,
+    /// As many `terraform_data` resources, no references: the issue's floor.
+    floor: Phases,
+    /// `terraform_data` with the workload's references (the same as `floor` for `roles`).
+    graph_floor: Phases,
     calls_apply: usize,
     calls_plan: usize,
     peak_rss_kib: u64,
     cpu: Duration,
+    terraform_cpu: Duration,
+    sandbox_cpu: Duration,
+    floor_terraform_cpu: Duration,
+    graph_floor_terraform_cpu: Duration,
 }
 
 fn ratio(a: Duration, b: Duration) -> f64 {
@@ -276,12 +382,14 @@ fn main() {
                     "seed" => 2 * n + 2 * (n / 10).max(1),
                     other => panic!("unknown workload {other}"),
                 };
-                // The floor: as many terraform_data resources, in the same run.
-                let floor = Workdir::new(&provider_dir);
-                floor.write(&floor_config(resources));
-                let floor_apply = floor.run(&["apply", "-auto-approve", &par]);
-                let floor_plan = floor.run(&["plan", "-detailed-exitcode", &par]);
-                let floor_destroy = floor.run(&["destroy", "-auto-approve", &par]);
+                // The floor: as many terraform_data resources, in the same run; and the same
+                // with the workload's references, which cost Terraform itself more.
+                let (floor, floor_terraform_cpu) =
+                    floor_run(&provider_dir, &floor_config(resources), &par);
+                let (graph_floor, graph_floor_terraform_cpu) = match workload.as_str() {
+                    "seed" => floor_run(&provider_dir, &seed_floor_config(n), &par),
+                    _ => (floor, floor_terraform_cpu),
+                };
 
                 let config = SandboxConfig {
                     latency: Duration::from_millis(latency_ms),
@@ -303,30 +411,33 @@ fn main() {
                 let calls_plan = sandbox.requests().len();
                 let destroy = w.run(&["destroy", "-auto-approve", &par]);
                 let stats = sampler.finish();
+                let ours = Phases {
+                    apply,
+                    plan,
+                    destroy,
+                };
                 eprintln!(
-                    "{workload} N={n} latency={latency_ms}ms: apply {:.2}s plan {:.2}s destroy {:.2}s (floor {:.2}/{:.2}/{:.2})",
-                    apply.as_secs_f64(),
-                    plan.as_secs_f64(),
-                    destroy.as_secs_f64(),
-                    floor_apply.as_secs_f64(),
-                    floor_plan.as_secs_f64(),
-                    floor_destroy.as_secs_f64()
+                    "{workload} N={n} latency={latency_ms}ms: apply/plan/destroy {} (floor {}, graph floor {})",
+                    ours.text(),
+                    floor.text(),
+                    graph_floor.text()
                 );
                 rows.push(Row {
                     workload: workload.clone(),
                     n,
                     resources,
                     latency_ms,
-                    apply,
-                    plan,
-                    destroy,
-                    floor_apply,
-                    floor_plan,
-                    floor_destroy,
+                    ours,
+                    floor,
+                    graph_floor,
                     calls_apply,
                     calls_plan,
                     peak_rss_kib: stats.peak_rss_kib,
                     cpu: stats.cpu,
+                    terraform_cpu: stats.terraform_cpu,
+                    sandbox_cpu: stats.sandbox_cpu,
+                    floor_terraform_cpu,
+                    graph_floor_terraform_cpu,
                 });
                 runtime.block_on(sandbox.shutdown());
             }
@@ -336,33 +447,43 @@ fn main() {
     let mut table = String::new();
     let _ = writeln!(
         table,
-        "| workload | N | resources | latency | apply s (× floor) | no-op plan s (× floor) | apply+destroy × floor | REST calls/resource apply | REST calls no-op plan | provider peak RSS MiB | provider CPU s |"
+        "| workload | N | resources | latency | apply s (× floor, × graph floor) | no-op plan s (× floor, × graph floor) | destroy s (× floor, × graph floor) | REST calls/resource apply | REST calls no-op plan | provider peak RSS MiB | CPU s: provider / terraform / sandbox | terraform CPU s: floor / graph floor |"
     );
-    let _ = writeln!(table, "|---|---|---|---|---|---|---|---|---|---|---|");
+    let _ = writeln!(table, "|---|---|---|---|---|---|---|---|---|---|---|---|");
+    let cell = |ours: Duration, floor: Duration, graph: Duration| {
+        format!(
+            "{:.2} ({:.2}×, {:.2}×)",
+            ours.as_secs_f64(),
+            ratio(ours, floor),
+            ratio(ours, graph)
+        )
+    };
     for r in &rows {
         let _ = writeln!(
             table,
-            "| {} | {} | {} | {} ms | {:.2} ({:.2}×) | {:.2} ({:.2}×) | {:.2}× | {:.2} | {} | {:.1} | {:.2} |",
+            "| {} | {} | {} | {} ms | {} | {} | {} | {:.2} | {} | {:.1} | {:.2} / {:.2} / {:.2} | {:.2} / {:.2} |",
             r.workload,
             r.n,
             r.resources,
             r.latency_ms,
-            r.apply.as_secs_f64(),
-            ratio(r.apply, r.floor_apply),
-            r.plan.as_secs_f64(),
-            ratio(r.plan, r.floor_plan),
-            ratio(r.apply + r.destroy, r.floor_apply + r.floor_destroy),
+            cell(r.ours.apply, r.floor.apply, r.graph_floor.apply),
+            cell(r.ours.plan, r.floor.plan, r.graph_floor.plan),
+            cell(r.ours.destroy, r.floor.destroy, r.graph_floor.destroy),
             r.calls_apply as f64 / r.resources as f64,
             r.calls_plan,
             r.peak_rss_kib as f64 / 1024.0,
-            r.cpu.as_secs_f64()
+            r.cpu.as_secs_f64(),
+            r.terraform_cpu.as_secs_f64(),
+            r.sandbox_cpu.as_secs_f64(),
+            r.floor_terraform_cpu.as_secs_f64(),
+            r.graph_floor_terraform_cpu.as_secs_f64()
         );
     }
     let cores = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(0);
     let header = format!(
-        "scale benchmark: {cores} cores, terraform -parallelism={parallelism}, floor = as many terraform_data resources, in the same run\n\n"
+        "scale benchmark: {cores} cores, terraform -parallelism={parallelism}, floor = as many terraform_data resources; graph floor = terraform_data with the workload's references; all in the same run\n\n"
     );
     println!("{header}{table}");
     let out_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench");

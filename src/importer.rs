@@ -71,7 +71,7 @@ pub async fn discover(
             .list(role.id)
             .await
             .map_err(|e| format!("reading the settings of role {:?}: {e}", role.name))?;
-        for s in settings {
+        for s in settings.iter() {
             let granted = [s.add_level, s.edit_level, s.delete_level, s.inquire_level]
                 .iter()
                 .any(|l| matches!(l, Some(Level::My) | Some(Level::All)));

@@ -29,7 +29,7 @@ pub(crate) struct Coalescer<T> {
     generations: Mutex<HashMap<String, u64>>,
 }
 
-impl<T: Clone> Coalescer<T> {
+impl<T> Coalescer<T> {
     pub(crate) fn new() -> Self {
         Coalescer {
             flights: Mutex::new(HashMap::new()),
@@ -54,8 +54,9 @@ impl<T: Clone> Coalescer<T> {
         }
     }
 
-    /// Runs `fetch`, or joins an identical read that is in flight or just finished.
-    pub(crate) async fn read<F, Fut>(&self, key: &str, fetch: F) -> Result<T, Error>
+    /// Runs `fetch`, or joins an identical read that is in flight or just finished. The result
+    /// is shared, not copied: a role's settings list is ~109 rows and every row of the role reads it.
+    pub(crate) async fn read<F, Fut>(&self, key: &str, fetch: F) -> Result<Arc<T>, Error>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<T, Error>>,
@@ -63,7 +64,7 @@ impl<T: Clone> Coalescer<T> {
         let generation = self.generation(key);
         let flight = {
             let Ok(mut flights) = self.flights.lock() else {
-                return fetch().await;
+                return fetch().await.map(Arc::new);
             };
             let reusable = flights.get(key).filter(|f| {
                 f.generation == generation
@@ -112,7 +113,7 @@ impl<T: Clone> Coalescer<T> {
             .await;
         match (shared, own_error) {
             (_, Some(e)) => Err(e),
-            (Some(v), None) => Ok((**v).clone()),
+            (Some(v), None) => Ok(v.clone()),
             // The shared read failed for someone else: fail the same way,
             // with our own request, rather than guessing.
             (None, None) => {
@@ -151,7 +152,7 @@ mod tests {
             }));
         }
         for t in tasks {
-            assert_eq!(t.await.unwrap().unwrap(), 7);
+            assert_eq!(*t.await.unwrap().unwrap(), 7);
         }
         assert_eq!(
             calls.load(Ordering::SeqCst),
@@ -167,7 +168,7 @@ mod tests {
             })
             .await
             .unwrap();
-        assert_eq!(v, 8, "a write makes the next read fetch again");
+        assert_eq!(*v, 8, "a write makes the next read fetch again");
         assert_eq!(calls.load(Ordering::SeqCst), 2);
 
         tokio::time::sleep(GRACE + Duration::from_millis(50)).await;

@@ -5,6 +5,7 @@
 //! are not (see [`super::extensions`]).
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -130,9 +131,8 @@ pub struct SecurityRoleSetting {
     /// Display order.
     #[serde(default)]
     pub sort_order: Option<i32>,
-    /// ConnectWise metadata; never compared.
-    #[serde(rename = "_info", default, deserialize_with = "de_info")]
-    pub info: Option<Info>,
+    // `_info` is not kept: a role has ~109 rows, shared by every row's refresh, and nothing
+    // reads a row's audit fields.
 }
 
 impl SecurityRoleSetting {
@@ -205,7 +205,7 @@ impl RoleSettings<'_> {
     /// exists).
     ///
     /// Concurrent calls for the same role share one request (see `coalesce.rs`).
-    pub async fn list(&self, role_id: i32) -> Result<Vec<SecurityRoleSetting>, Error> {
+    pub async fn list(&self, role_id: i32) -> Result<Arc<Vec<SecurityRoleSetting>>, Error> {
         let key = self.key(role_id);
         SETTINGS
             .read(&key, || {

@@ -285,7 +285,7 @@ impl Resource for RolePermissionSetResource {
             }
         };
         let listed = listed_functions(prior.get("permission"));
-        for row in &rows {
+        for row in rows.iter() {
             let f = function_of_row(row);
             let is_listed = listed.contains_key(&row_names(row));
             if !is_listed && !grants_anything(row) {
@@ -447,7 +447,7 @@ impl RolePermissionSetResource {
         let state = planned
             .clone()
             .with("id", Value::string(role_id.to_string()));
-        for row in &rows {
+        for row in rows.iter() {
             let f = function_of_row(row);
             let customizable = is_customizable(row, f);
             let d = match desired.get(&row_names(row)) {
