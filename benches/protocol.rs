@@ -87,7 +87,10 @@ async fn main() {
         .with("company_id", Value::string(&tenant.company_id))
         .with("public_key", Value::string(&tenant.public_key))
         .with("private_key", Value::string(&tenant.private_key))
-        .with("client_id", Value::string(CLIENT_ID));
+        .with("client_id", Value::string(CLIENT_ID))
+        // The provider's own cost, not the client-side limit that protects a real site
+        // (1000 requests a minute by default; the iterations above already make ~1200).
+        .with("requests_per_minute", Value::int(0));
     let resp = p
         .provider
         .configure_provider(pb::configure_provider::Request {
