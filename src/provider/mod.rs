@@ -48,13 +48,18 @@ impl Provider for ConnectWiseProvider {
 
     fn resources(&self) -> Vec<Arc<dyn Resource>> {
         let h = &self.handle;
+        let claims = Arc::new(role_permission::Claims::default());
         vec![
             Arc::new(security_role::SecurityRoleResource::new(h.clone())),
             Arc::new(api_member::ApiMemberResource::new(h.clone())),
             Arc::new(api_key::ApiKeyResource::new(h.clone())),
-            Arc::new(role_permission::RolePermissionResource::new(h.clone())),
+            Arc::new(role_permission::RolePermissionResource::new(
+                h.clone(),
+                claims.clone(),
+            )),
             Arc::new(role_permission_set::RolePermissionSetResource::new(
                 h.clone(),
+                claims,
             )),
             Arc::new(umbrella_psa_credentials::UmbrellaPsaCredentialsResource::new(h.clone())),
             Arc::new(

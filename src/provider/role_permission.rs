@@ -10,8 +10,8 @@
 //! with the authoritative `connectwise_role_permission_set` and the
 //! `connectwise_role_permissions` data source.
 
-use std::collections::{BTreeSet, HashMap};
-use std::sync::Mutex;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 
@@ -36,47 +36,106 @@ pub const LEVEL_ATTRS: [(&str, LevelField); 4] = [
 /// The suffix the security role screen shows after customizable functions.
 const CUSTOMIZE_SUFFIX: &str = "(customize)";
 
-/// Who wants which settings for a (role id, module, function), per provider
-/// process: two resources that want different settings for the same row are an
-/// error instead of a silent fight.
+/// Who wants which settings of which role, per provider process, shared by
+/// `connectwise_role_permission` (one key per (role id, module, function)) and
+/// `connectwise_role_permission_set` (one key per role: [`Claims::role_key`]). Two resources that
+/// want different settings for the same row, or a set and a single permission on the same role,
+/// are an error instead of a silent fight.
+///
+/// It also orders writes to one role: a set reads and writes the whole role, so it holds the
+/// role exclusively, while single permissions (one row each) share it. A set replacing single
+/// permissions in one apply (or the reverse) then never decides on a list read before the
+/// other resource's reset.
 #[derive(Default)]
-pub struct Claims(Mutex<HashMap<(String, String, String), String>>);
+pub struct Claims {
+    claims: Mutex<BTreeMap<(String, String, String), String>>,
+    roles: Mutex<HashMap<String, Arc<tokio::sync::RwLock<()>>>>,
+}
+
+/// Why a claim was refused.
+#[derive(Debug, PartialEq, Eq)]
+pub enum ClaimConflict {
+    /// The same key was claimed with these other settings.
+    Differs(String),
+    /// The other kind of resource manages the role: for a set, the first row claimed by a
+    /// `connectwise_role_permission` (`Module > Function`); for a row, the set's settings.
+    OtherKind(String),
+}
 
 impl Claims {
-    /// Records `fingerprint` for `key`; answers the other fingerprint when a
-    /// different one was recorded before.
-    pub fn claim(&self, key: (String, String, String), fingerprint: String) -> Result<(), String> {
-        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        match map.get(&key) {
-            Some(existing) if *existing != fingerprint => Err(existing.clone()),
-            Some(_) => Ok(()),
-            None => {
-                map.insert(key, fingerprint);
+    /// The key of a whole role (a `connectwise_role_permission_set`).
+    pub fn role_key(role: &str) -> (String, String, String) {
+        (role.to_string(), String::new(), String::new())
+    }
+
+    /// Records `fingerprint` for `key`, unless a different one was recorded for it or the other
+    /// kind of resource manages the same role.
+    pub fn claim(
+        &self,
+        key: (String, String, String),
+        fingerprint: String,
+    ) -> Result<(), ClaimConflict> {
+        let mut map = self.claims.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(existing) = map.get(&key) {
+            return if *existing == fingerprint {
                 Ok(())
-            }
+            } else {
+                Err(ClaimConflict::Differs(existing.clone()))
+            };
         }
+        let role_key = Self::role_key(&key.0);
+        let other = if key == role_key {
+            map.range(role_key..)
+                .take_while(|((role, _, _), _)| *role == key.0)
+                .find(|((_, module, _), _)| !module.is_empty())
+                .map(|((_, module, function), _)| format!("{module} > {function}"))
+        } else {
+            map.get(&role_key).cloned()
+        };
+        if let Some(other) = other {
+            return Err(ClaimConflict::OtherKind(other));
+        }
+        map.insert(key, fingerprint);
+        Ok(())
     }
 
     /// Whether some resource planned in this process wants settings for `key`.
     pub fn is_claimed(&self, key: &(String, String, String)) -> bool {
-        self.0
+        self.claims
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .contains_key(key)
+    }
+
+    fn role_lock(&self, role_id: i32) -> Arc<tokio::sync::RwLock<()>> {
+        self.roles
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(role_id.to_string())
+            .or_default()
+            .clone()
+    }
+
+    /// Held by a single permission while it reads and writes its row.
+    pub async fn lock_row(&self, role_id: i32) -> tokio::sync::OwnedRwLockReadGuard<()> {
+        self.role_lock(role_id).read_owned().await
+    }
+
+    /// Held by a set while it reads and writes the role.
+    pub async fn lock_role(&self, role_id: i32) -> tokio::sync::OwnedRwLockWriteGuard<()> {
+        self.role_lock(role_id).write_owned().await
     }
 }
 
 pub struct RolePermissionResource {
     handle: Handle,
-    claims: Claims,
+    claims: Arc<Claims>,
 }
 
 impl RolePermissionResource {
-    pub fn new(handle: Handle) -> Self {
-        Self {
-            handle,
-            claims: Claims::default(),
-        }
+    /// `claims` is shared with `connectwise_role_permission_set`.
+    pub fn new(handle: Handle, claims: Arc<Claims>) -> Self {
+        Self { handle, claims }
     }
 }
 
@@ -261,11 +320,13 @@ impl Resource for RolePermissionResource {
         let Some((role_id, setting_id)) = parse_id(prior) else {
             return;
         };
+        // Checked under the role's lock: a set that claimed the role has written it or will.
+        let _role = self.claims.lock_row(role_id).await;
         if let Some(key) = claim_key(prior)
-            && self.claims.is_claimed(&key)
+            && (self.claims.is_claimed(&key) || self.claims.is_claimed(&Claims::role_key(&key.0)))
         {
-            // Another resource of this run takes the row over; resetting it
-            // here could undo that resource's settings.
+            // Another resource of this run (a permission or the role's set) takes the row
+            // over; resetting it here could undo that resource's settings.
             return;
         }
         let Some(cw) = self.handle.connectwise(&mut resp.diags) else {
@@ -386,14 +447,21 @@ impl RolePermissionResource {
         let mine = fingerprint(planned);
         self.claims
             .claim(key.clone(), mine.clone())
-            .map_err(|other| {
-                format!(
+            .map_err(|conflict| match conflict {
+                ClaimConflict::Differs(other) => format!(
                     "Two connectwise_role_permission resources manage {} > {} of security role {} \
-                 with different settings:\n  {other}\n  {mine}\nConnectWise keeps one row per \
-                 role and function, so they would overwrite each other on every apply. Keep one \
-                 resource per role and function.",
+                     with different settings:\n  {other}\n  {mine}\nConnectWise keeps one row per \
+                     role and function, so they would overwrite each other on every apply. Keep one \
+                     resource per role and function.",
                     key.1, key.2, key.0
-                )
+                ),
+                ClaimConflict::OtherKind(_) => format!(
+                    "Security role {} is managed by a connectwise_role_permission_set, which holds \
+                     every function it does not list at None, so this connectwise_role_permission \
+                     for {} > {} would be undone on every apply. Add it to the set as a \
+                     permission block instead.",
+                    key.0, key.1, key.2
+                ),
             })
     }
 
@@ -432,6 +500,7 @@ impl RolePermissionResource {
         let Some(cw) = self.handle.connectwise(&mut resp.diags) else {
             return;
         };
+        let _role = self.claims.lock_row(role_id).await;
         let rows = match cw.role_settings().list(role_id).await {
             Ok(rows) => rows,
             Err(e) => {
@@ -520,9 +589,12 @@ const DOC_SECTIONS: &str = "## Which resource to use\n\n\
   every other function is planned back to `None`. Use it when the role exists only for one \
   integration (such as the Umbrella PSA role) and must hold exactly these permissions: a function \
   granted outside Terraform then shows up in `terraform plan`.\n\n\
-Never manage the same role with both: they would undo each other's changes. Two \
-`connectwise_role_permission` resources for the same role and function with different settings are \
-an error at plan time (or at apply time when the role is created in the same run).\n\n\
+Never manage the same role with both: they would undo each other's changes, so a \
+`connectwise_role_permission` on a role that a `connectwise_role_permission_set` manages is an error, \
+as are two `connectwise_role_permission` resources for the same role and function with different \
+settings: at plan time, or at apply time when the role is created in the same run. Moving a role \
+from these resources to a set (or back) in one apply is safe: the resources being destroyed leave \
+the rows the new ones take over.\n\n\
 ## The Umbrella PSA role\n\n\
 Steps 2 and 3 of the manual setup (Companies > Company Maintenance: Inquire All; Companies > \
 Configurations, Service Desk > Service Tickets and System > Table Setup: Add, Edit and Inquire All; \
@@ -1082,8 +1154,36 @@ mod tests {
         };
         assert!(claims.claim(key(), "a".into()).is_ok());
         assert!(claims.claim(key(), "a".into()).is_ok());
-        assert_eq!(claims.claim(key(), "b".into()), Err("a".to_string()));
+        assert_eq!(
+            claims.claim(key(), "b".into()),
+            Err(ClaimConflict::Differs("a".to_string()))
+        );
         assert!(claims.is_claimed(&key()));
+    }
+
+    #[test]
+    fn a_set_and_a_single_permission_on_one_role_conflict_either_way() {
+        let row = |role: &str| {
+            (
+                role.to_string(),
+                "System".to_string(),
+                "Table Setup".to_string(),
+            )
+        };
+        let claims = Claims::default();
+        assert!(claims.claim(row("1"), "a".into()).is_ok());
+        assert_eq!(
+            claims.claim(Claims::role_key("1"), "set".into()),
+            Err(ClaimConflict::OtherKind("System > Table Setup".into()))
+        );
+        // Another role is unaffected, in both directions.
+        assert!(claims.claim(Claims::role_key("2"), "set".into()).is_ok());
+        assert_eq!(
+            claims.claim(row("2"), "a".into()),
+            Err(ClaimConflict::OtherKind("set".into()))
+        );
+        // Role "1" and role "10" do not share keys.
+        assert!(claims.claim(Claims::role_key("10"), "set".into()).is_ok());
     }
 
     #[test]

@@ -7,13 +7,14 @@
 //! block to remove, and apply sets it back to `None`.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use async_trait::async_trait;
 
 use super::config::Handle;
 use super::diag::{bad_import_id, client_error};
 use super::role_permission::{
-    Claims, Desired, LEVEL_ATTRS, Paths, check_permission, converge, desired_levels,
+    ClaimConflict, Claims, Desired, LEVEL_ATTRS, Paths, check_permission, converge, desired_levels,
     function_of_row, grants_anything, is_customizable, level_value, lookup, parse_level, row_names,
     tables_value, unknown_function_detail,
 };
@@ -26,15 +27,13 @@ use crate::plugin::{
 
 pub struct RolePermissionSetResource {
     handle: Handle,
-    claims: Claims,
+    claims: Arc<Claims>,
 }
 
 impl RolePermissionSetResource {
-    pub fn new(handle: Handle) -> Self {
-        Self {
-            handle,
-            claims: Claims::default(),
-        }
+    /// `claims` is shared with `connectwise_role_permission`.
+    pub fn new(handle: Handle, claims: Arc<Claims>) -> Self {
+        Self { handle, claims }
     }
 }
 
@@ -116,9 +115,11 @@ const DOC_SECTIONS: &str = "## Which resource to use\n\n\
   function granted by hand appears as a `permission` block to remove.\n\
 - **`connectwise_role_permission`**: one resource per function, leaving the others alone. Use it \
   for roles shared with people or tools that grant further functions.\n\n\
-Never manage the same role with both: they would undo each other's changes. Two \
-`connectwise_role_permission_set` resources for the same role with different contents are an \
-error.\n\n\
+Never manage the same role with both: they would undo each other's changes, so a set on a role \
+that a `connectwise_role_permission` manages is an error, as are two \
+`connectwise_role_permission_set` resources for the same role with different contents. Moving a \
+role from single permissions to a set (or back) in one apply is safe: the resources being \
+destroyed leave the rows the new ones take over.\n\n\
 Allow-lists: the allow-list of every listed customizable function is enforced (null means empty). \
 For a function that is not listed, its levels are enforced (`None`); its allow-list is read and \
 emptied only when the function was granted, since an allow-list of a function without access \
@@ -263,8 +264,11 @@ impl Resource for RolePermissionSetResource {
         let Some(role_id) = parse_role_id(prior.get("role_id")) else {
             return;
         };
+        // Claims are checked under the role's lock: a single permission that claimed a row has
+        // written it or will.
+        let _role = self.claims.lock_role(role_id).await;
         if let Some(role) = prior.get("role_id").as_str()
-            && self.claims.is_claimed(&set_key(role))
+            && self.claims.is_claimed(&Claims::role_key(role))
         {
             // Another set of this run takes the role over.
             return;
@@ -287,8 +291,16 @@ impl Resource for RolePermissionSetResource {
         let listed = listed_functions(prior.get("permission"));
         for row in rows.iter() {
             let f = function_of_row(row);
-            let is_listed = listed.contains_key(&row_names(row));
+            let names = row_names(row);
+            let is_listed = listed.contains_key(&names);
             if !is_listed && !grants_anything(row) {
+                continue;
+            }
+            if self
+                .claims
+                .is_claimed(&(role_id.to_string(), names.0, names.1))
+            {
+                // A connectwise_role_permission of this run takes the row over.
                 continue;
             }
             let desired = Desired {
@@ -370,13 +382,19 @@ impl RolePermissionSetResource {
         lines.sort();
         let mine = lines.join("; ");
         self.claims
-            .claim(set_key(role), mine.clone())
-            .map_err(|other| {
-                format!(
+            .claim(Claims::role_key(role), mine.clone())
+            .map_err(|conflict| match conflict {
+                ClaimConflict::Differs(other) => format!(
                     "Two connectwise_role_permission_set resources manage security role {role} \
                      with different permissions:\n  {other}\n  {mine}\nEach would remove the \
                      other's permissions on every apply. Keep one set per role."
-                )
+                ),
+                ClaimConflict::OtherKind(row) => format!(
+                    "A connectwise_role_permission also manages security role {role} ({row}). \
+                     The set holds every function it does not list at None, so the two would \
+                     undo each other on every apply. Move the connectwise_role_permission \
+                     resources of this role into the set's permission blocks, or drop the set."
+                ),
             })
     }
 
@@ -419,6 +437,7 @@ impl RolePermissionSetResource {
         let Some(cw) = self.handle.connectwise(&mut resp.diags) else {
             return;
         };
+        let _role = self.claims.lock_role(role_id).await;
         let rows = match cw.role_settings().list(role_id).await {
             Ok(rows) => rows,
             Err(e) => {
@@ -483,10 +502,6 @@ impl RolePermissionSetResource {
         }
         resp.state = state;
     }
-}
-
-fn set_key(role: &str) -> (String, String, String) {
-    (role.to_string(), String::new(), String::new())
 }
 
 /// The prior `permission` elements by catalogue (module, function).

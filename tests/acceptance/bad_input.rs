@@ -456,6 +456,59 @@ resource "connectwise_role_permission_set" "b" {{
             &["Conflicting role permission sets"],
         ),
         case(
+            "a single permission on a role that has a set",
+            Plan,
+            format!(
+                r#"
+resource "connectwise_role_permission_set" "s" {{
+  role_id = "{role_id}"
+  permission {{
+    module        = "Companies"
+    function      = "Company Maintenance"
+    inquire_level = "All"
+  }}
+}}
+resource "connectwise_role_permission" "p" {{
+  role_id       = "{role_id}"
+  module        = "System"
+  function      = "Table Setup"
+  inquire_level = "All"
+  depends_on    = [connectwise_role_permission_set.s]
+}}
+"#
+            ),
+            "function",
+            &[
+                "Conflicting role permissions",
+                "managed by a connectwise_role_permission_set",
+                "System > Table Setup",
+            ],
+        ),
+        case(
+            "a set on a role that has a single permission",
+            Plan,
+            format!(
+                r#"
+resource "connectwise_role_permission" "p" {{
+  role_id       = "{role_id}"
+  module        = "System"
+  function      = "Table Setup"
+  inquire_level = "All"
+}}
+resource "connectwise_role_permission_set" "s" {{
+  role_id    = "{role_id}"
+  depends_on = [connectwise_role_permission.p]
+}}
+"#
+            ),
+            "role_id",
+            &[
+                "Conflicting role permission sets",
+                "A connectwise_role_permission also manages",
+                "(System > Table Setup)",
+            ],
+        ),
+        case(
             "role data source with id and name",
             Plan,
             "data \"connectwise_security_role\" \"r\" {\n  id   = \"1\"\n  name = \"Admin\"\n}\n",

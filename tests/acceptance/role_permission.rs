@@ -37,6 +37,49 @@ resource "connectwise_security_role" "umbrella" {
 }
 "#;
 
+/// The seed's four permissions as one `connectwise_role_permission_set`.
+fn seed_set() -> &'static str {
+    r#"
+resource "connectwise_role_permission_set" "umbrella" {
+  role_id = connectwise_security_role.umbrella.id
+
+  permission {
+    module        = "Companies"
+    function      = "Company Maintenance"
+    add_level     = "None"
+    edit_level    = "None"
+    delete_level  = "None"
+    inquire_level = "All"
+  }
+  permission {
+    module        = "Companies"
+    function      = "Configurations"
+    add_level     = "All"
+    edit_level    = "All"
+    delete_level  = "None"
+    inquire_level = "All"
+  }
+  permission {
+    module        = "Service Desk"
+    function      = "Service Tickets"
+    add_level     = "All"
+    edit_level    = "All"
+    delete_level  = "None"
+    inquire_level = "All"
+  }
+  permission {
+    module         = "System"
+    function       = "Table Setup"
+    add_level      = "All"
+    edit_level     = "All"
+    delete_level   = "None"
+    inquire_level  = "All"
+    allowed_tables = ["Company / Configuration", "Service / Priority", "Service / Service Board"]
+  }
+}
+"#
+}
+
 /// The seed's four permissions as `connectwise_role_permission` resources.
 fn seed_permissions(role_id: &str) -> String {
     format!(
@@ -814,47 +857,7 @@ resource "connectwise_role_permission" "b" {{
 #[tokio::test(flavor = "multi_thread")]
 async fn role_permission_set_is_authoritative() {
     let h = Harness::new().await;
-    let set = format!(
-        r#"{ROLE}
-resource "connectwise_role_permission_set" "umbrella" {{
-  role_id = connectwise_security_role.umbrella.id
-
-  permission {{
-    module        = "Companies"
-    function      = "Company Maintenance"
-    add_level     = "None"
-    edit_level    = "None"
-    delete_level  = "None"
-    inquire_level = "All"
-  }}
-  permission {{
-    module        = "Companies"
-    function      = "Configurations"
-    add_level     = "All"
-    edit_level    = "All"
-    delete_level  = "None"
-    inquire_level = "All"
-  }}
-  permission {{
-    module        = "Service Desk"
-    function      = "Service Tickets"
-    add_level     = "All"
-    edit_level    = "All"
-    delete_level  = "None"
-    inquire_level = "All"
-  }}
-  permission {{
-    module         = "System"
-    function       = "Table Setup"
-    add_level      = "All"
-    edit_level     = "All"
-    delete_level   = "None"
-    inquire_level  = "All"
-    allowed_tables = ["Company / Configuration", "Service / Priority", "Service / Service Board"]
-  }}
-}}
-"#
-    );
+    let set = format!("{ROLE}{}", seed_set());
     h.config(&set);
     h.sandbox.clear_requests();
     h.apply().await;
@@ -918,6 +921,29 @@ resource "connectwise_role_permission_set" "umbrella" {{
     h.config(ROLE);
     h.apply().await;
     assert_all_none(&h, id);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn role_permission_moves_between_single_resources_and_a_set() {
+    // Moving a role from four connectwise_role_permission resources to one set (and back) in one
+    // apply: the resources being destroyed must not reset rows the new ones write.
+    let h = Harness::new().await;
+    let singles = format!(
+        "{ROLE}{}",
+        seed_permissions("connectwise_security_role.umbrella.id")
+    );
+    let set = format!("{ROLE}{}", seed_set());
+    h.config(&singles);
+    h.apply().await;
+    let id = role_id(&h).await;
+    assert_seed_rows(&h, id);
+    for (to, what) in [(&set, "set"), (&singles, "single resources"), (&set, "set")] {
+        h.config(to);
+        h.apply().await;
+        assert_seed_rows(&h, id);
+        h.expect_empty_plan().await;
+        eprintln!("moved to the {what}: seed rows intact, plan empty");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
