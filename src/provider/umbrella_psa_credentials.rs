@@ -37,6 +37,9 @@ const P_PUBLIC_KEY: &str = "minted_public_key";
 /// Set when a create failed after minting and the minted key could not be revoked: the state
 /// exists only so that Terraform knows the key (tainted) and revokes it on the next apply.
 const P_REVOKE_PENDING: &str = "revoke_pending";
+/// Keys minted by failed updates whose revocation failed too (`[{id, member_id}]`): the state
+/// keeps them so that the next apply (planned while any is left) or destroy revokes them.
+const P_UNREVOKED: &str = "unrevoked_keys";
 
 const KEY_ATTRS: [&str; 3] = ["private_key", "private_key_wo", "mint_key"];
 
@@ -280,6 +283,42 @@ impl MintedKey {
         private.remove(P_MEMBER_ID);
         private.remove(P_PUBLIC_KEY);
     }
+
+    /// Minted keys a failed update could not revoke (see [`P_UNREVOKED`]).
+    fn unrevoked(private: &Private) -> Vec<MintedKey> {
+        let int = |v: &serde_json::Value, k: &str| {
+            v.get(k)
+                .and_then(serde_json::Value::as_i64)
+                .and_then(|i| i32::try_from(i).ok())
+        };
+        private
+            .get(P_UNREVOKED)
+            .and_then(serde_json::Value::as_array)
+            .map(|keys| {
+                keys.iter()
+                    .filter_map(|k| {
+                        Some(MintedKey {
+                            id: int(k, "id")?,
+                            member_id: int(k, "member_id")?,
+                            public_key: String::new(),
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    fn set_unrevoked(private: &mut Private, keys: &[MintedKey]) {
+        if keys.is_empty() {
+            private.remove(P_UNREVOKED);
+        } else {
+            let keys = keys
+                .iter()
+                .map(|k| json!({"id": k.id, "member_id": k.member_id}))
+                .collect();
+            private.set(P_UNREVOKED, serde_json::Value::Array(keys));
+        }
+    }
 }
 
 /// Sites compare without case, a trailing slash or an `https://` prefix.
@@ -497,6 +536,12 @@ impl UmbrellaPsaCredentialsResource {
                         new.store(&mut resp.private);
                         resp.private.set(P_REVOKE_PENDING, json!(true));
                     }
+                    if !req.prior.is_null() {
+                        // The object stays as it was; its private state remembers the key.
+                        let mut left = MintedKey::unrevoked(&resp.private);
+                        left.push(new.clone());
+                        MintedKey::set_unrevoked(&mut resp.private, &left);
+                    }
                     resp.diags.warning(
                         "Minted API key left behind",
                         format!(
@@ -508,8 +553,8 @@ impl UmbrellaPsaCredentialsResource {
                                 "Terraform keeps the key in state (minted_key_id, tainted): the \
                                  next apply revokes it and mints a new one."
                             } else {
-                                "Delete it by hand (System > Members > API Members > the member \
-                                 > API Keys)."
+                                "Terraform keeps the key in state: the next apply (planned until \
+                                 then) or destroy revokes it."
                             }
                         ),
                     );
@@ -552,6 +597,22 @@ impl UmbrellaPsaCredentialsResource {
                 ),
             );
         }
+        // Keys that earlier failed updates minted and could not revoke.
+        let mut left = Vec::new();
+        for key in MintedKey::unrevoked(&req.private) {
+            if let Err(why) = self.revoke(&key).await {
+                resp.diags.warning(
+                    "Minted API key still not revoked",
+                    format!(
+                        "Revoking API key {} of member {}, minted by an earlier failed apply, \
+                         failed again: {why}. The next apply tries again.",
+                        key.id, key.member_id
+                    ),
+                );
+                left.push(key);
+            }
+        }
+        MintedKey::set_unrevoked(&mut resp.private, &left);
     }
 }
 
@@ -651,6 +712,26 @@ impl Resource for UmbrellaPsaCredentialsResource {
             );
             return;
         }
+        let unrevoked = MintedKey::unrevoked(&req.prior_private);
+        if !req.prior.is_null() && !unrevoked.is_empty() {
+            let ids: Vec<String> = unrevoked.iter().map(|k| k.id.to_string()).collect();
+            resp.diags.warning(
+                "Minted API keys to revoke",
+                format!(
+                    "An earlier apply minted ConnectWise API key(s) {} and could not revoke them; \
+                     this apply updates the credentials and revokes them.",
+                    ids.join(", ")
+                ),
+            );
+            for attr in ["connection_status", "updated_at"] {
+                resp.planned.set(attr, Value::Unknown);
+            }
+            if minting {
+                // Every write in this mode mints a fresh key.
+                resp.planned.set("public_key", Value::Unknown);
+                resp.planned.set("minted_key_id", Value::Unknown);
+            }
+        }
         if !minting {
             resp.planned.set("minted_key_id", Value::Null);
             if req.prior.get("connection_status").as_str() == Some("unauthorized")
@@ -708,8 +789,10 @@ impl Resource for UmbrellaPsaCredentialsResource {
                 resp.state = state;
             }
             Ok(None) => {
-                if req.private.get(P_REVOKE_PENDING).is_some() {
-                    // A failed create whose minted key still needs revoking: keep it known.
+                if req.private.get(P_REVOKE_PENDING).is_some()
+                    || !MintedKey::unrevoked(&req.private).is_empty()
+                {
+                    // A minted key still needs revoking: keep it known.
                     resp.state = req.state.clone();
                     return;
                 }
@@ -743,17 +826,20 @@ impl Resource for UmbrellaPsaCredentialsResource {
             umbrella_error(&mut resp.diags, "remove the Umbrella PSA credentials", &e);
             return;
         }
-        if let Some(k) = MintedKey::from_prior(&req.prior, &req.private)
-            && let Err(why) = self.revoke(&k).await
-        {
-            resp.diags.error(
-                "Cannot revoke the minted ConnectWise API key",
-                format!(
-                    "The PSA credentials were removed from Umbrella, but revoking API key {} of \
-                     member {} failed: {why}. Run destroy again, or delete the key by hand.",
-                    k.id, k.member_id
-                ),
-            );
+        let keys = MintedKey::from_prior(&req.prior, &req.private)
+            .into_iter()
+            .chain(MintedKey::unrevoked(&req.private));
+        for k in keys {
+            if let Err(why) = self.revoke(&k).await {
+                resp.diags.error(
+                    "Cannot revoke the minted ConnectWise API key",
+                    format!(
+                        "The PSA credentials were removed from Umbrella, but revoking API key {} \
+                         of member {} failed: {why}. Run destroy again, or delete the key by hand.",
+                        k.id, k.member_id
+                    ),
+                );
+            }
         }
     }
 
@@ -842,7 +928,7 @@ resource "connectwise_umbrella_psa_credentials" "this" {
 }
 ```
 
-Changing `var.key_generation` (or anything else that replaces the key) rotates it. With `mint_key`, change `rotation_triggers` instead; the provider mints, hands over, then revokes, in that order.
+Changing `var.key_generation` (or anything else that replaces the key) rotates it. With `mint_key`, change `rotation_triggers` instead; the provider mints, hands over, then revokes, in that order. If Umbrella refuses the new key, the provider revokes it again; if that fails too, the state keeps the key's id (a failed create leaves a tainted object, a failed update keeps the object as it was) and the next apply or destroy revokes it, so a minted key is never left unknown to Terraform.
 
 ## Drift
 

@@ -185,6 +185,53 @@ async fn minted_key_that_cannot_be_revoked_stays_in_state_tainted() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn minted_key_of_a_failed_update_that_cannot_be_revoked_is_revoked_by_the_next_apply() {
+    let h = Harness::new().await;
+    let site = h.sandbox.url();
+    h.raw_config(&credentials(&h, &site));
+    h.apply().await;
+    let member = member_id(&h);
+    let first = live_keys(&h, member);
+    assert_eq!(first.len(), 1);
+
+    // An update (new site) mints a key, Umbrella refuses the blank site, and revoking the new
+    // key fails too.
+    h.sandbox.set_faults(FaultConfig {
+        server_error: 1.0,
+        path_contains: Some("/apiKeys/".into()),
+        ..FaultConfig::default()
+    });
+    h.raw_config(&credentials(&h, "   "));
+    let out = flat(&h.apply_fails().await);
+    assert!(out.contains("Minted API key left behind"), "{out}");
+    let stranded: Vec<i32> = live_keys(&h, member)
+        .into_iter()
+        .filter(|k| !first.contains(k))
+        .collect();
+    assert_eq!(stranded.len(), 1, "one key minted and not revoked");
+    let (_, attrs) = instance(&h, CREDS).expect("credentials stay in state");
+    assert_eq!(
+        attrs["minted_key_id"].as_str(),
+        Some(first[0].to_string().as_str()),
+        "the state still describes what Umbrella uses"
+    );
+
+    // The server recovers and the configuration is back to what the state holds: the plan is
+    // not empty while a minted key is left, and the apply revokes it.
+    h.sandbox.set_faults(FaultConfig::default());
+    h.raw_config(&credentials(&h, &site));
+    assert_eq!(h.planned_actions(CREDS).await, ["update"]);
+    h.apply().await;
+    let now = live_keys(&h, member);
+    assert_eq!(now.len(), 1, "exactly one live key: {now:?}");
+    assert!(
+        !now.contains(&stranded[0]) && !now.contains(&first[0]),
+        "the stranded and the replaced keys were revoked: {now:?}"
+    );
+    h.expect_empty_plan().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn permission_set_failing_midway_keeps_what_was_applied_in_state() {
     let h = Harness::new().await;
     let role = h
