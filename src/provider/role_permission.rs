@@ -501,21 +501,8 @@ impl RolePermissionResource {
             return;
         };
         let _role = self.claims.lock_row(role_id).await;
-        let rows = match cw.role_settings().list(role_id).await {
-            Ok(rows) => rows,
-            Err(e) => {
-                let action = format!("read the permissions of security role {role_id}");
-                if e.is_not_found() {
-                    resp.diags.attr_error(
-                        AttrPath::root("role_id"),
-                        format!("Cannot {action}"),
-                        format!("Security role {role_id} does not exist in ConnectWise."),
-                    );
-                } else {
-                    client_error(&mut resp.diags, &action, &e);
-                }
-                return;
-            }
+        let Some(rows) = rows_for_write(&cw, role_id, &mut resp.diags).await else {
+            return;
         };
         let Some(row) = find_row(&rows, f) else {
             resp.diags.attr_error(
@@ -957,6 +944,30 @@ pub fn tables_value(items: &[CustomizeItem], prior: &Value) -> Value {
         prior.clone()
     } else {
         Value::string_set(items.iter().map(|i| i.item_identifier.clone()))
+    }
+}
+
+/// The role's settings rows before a write; a role that does not exist is an error on `role_id`.
+pub async fn rows_for_write(
+    cw: &ConnectWise,
+    role_id: i32,
+    diags: &mut Diagnostics,
+) -> Option<Arc<Vec<SecurityRoleSetting>>> {
+    match cw.role_settings().list(role_id).await {
+        Ok(rows) => Some(rows),
+        Err(e) => {
+            let action = format!("read the permissions of security role {role_id}");
+            if e.is_not_found() {
+                diags.attr_error(
+                    AttrPath::root("role_id"),
+                    format!("Cannot {action}"),
+                    format!("Security role {role_id} does not exist in ConnectWise."),
+                );
+            } else {
+                client_error(diags, &action, &e);
+            }
+            None
+        }
     }
 }
 

@@ -16,9 +16,9 @@ use super::diag::{bad_import_id, client_error};
 use super::role_permission::{
     ClaimConflict, Claims, Desired, LEVEL_ATTRS, Paths, check_permission, converge, desired_levels,
     function_of_row, grants_anything, is_customizable, level_value, lookup, parse_level, row_names,
-    tables_value, unknown_function_detail,
+    rows_for_write, tables_value, unknown_function_detail,
 };
-use super::security_role::parse_role_id;
+use super::security_role::{find_role, parse_role_id};
 use crate::client::{ConnectWise, Error, Level, SecurityRoleSetting};
 use crate::plugin::{
     ApplyRequest, AttrPath, Attribute, Block, Diagnostics, NestedBlock, Nesting, PlanRequest,
@@ -322,14 +322,7 @@ impl Resource for RolePermissionSetResource {
             bad_import_id(&mut resp.diags, id, "the role's numeric id or its name");
             return;
         }
-        let found = match id.parse::<i32>() {
-            Ok(n) => match cw.security_roles().get(n).await {
-                Ok(r) => Ok(Some(r)),
-                Err(e) if e.is_not_found() => Ok(None),
-                Err(e) => Err(e),
-            },
-            Err(_) => cw.security_roles().find_by_name(id).await,
-        };
+        let found = find_role(&cw, id).await;
         match found {
             // Refresh (which Terraform runs right after) fills `permission`.
             Ok(Some(role)) => {
@@ -438,21 +431,8 @@ impl RolePermissionSetResource {
             return;
         };
         let _role = self.claims.lock_role(role_id).await;
-        let rows = match cw.role_settings().list(role_id).await {
-            Ok(rows) => rows,
-            Err(e) => {
-                let action = format!("read the permissions of security role {role_id}");
-                if e.is_not_found() {
-                    resp.diags.attr_error(
-                        AttrPath::root("role_id"),
-                        format!("Cannot {action}"),
-                        format!("Security role {role_id} does not exist in ConnectWise."),
-                    );
-                } else {
-                    client_error(&mut resp.diags, &action, &e);
-                }
-                return;
-            }
+        let Some(rows) = rows_for_write(&cw, role_id, &mut resp.diags).await else {
+            return;
         };
         let present: BTreeSet<(String, String)> = rows.iter().map(row_names).collect();
         if let Some((m, f)) = desired.keys().find(|k| !present.contains(*k)) {

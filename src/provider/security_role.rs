@@ -6,7 +6,7 @@ use async_trait::async_trait;
 
 use super::config::Handle;
 use super::diag::{bad_import_id, client_error, client_error_on};
-use crate::client::{NewSecurityRole, SecurityRole};
+use crate::client::{ConnectWise, Error, NewSecurityRole, SecurityRole};
 use crate::plugin::{
     ApplyRequest, Attribute, Block, ReadRequest, Resource, Schema, StateResponse, Validator, Value,
 };
@@ -87,6 +87,18 @@ pub fn role_state(role: &SecurityRole) -> Value {
             "inactive_flag",
             Value::Bool(role.inactive_flag.unwrap_or(false)),
         )
+}
+
+/// The role an import id names: by id when it is numeric, else by name; `Ok(None)` when none.
+pub async fn find_role(cw: &ConnectWise, id_or_name: &str) -> Result<Option<SecurityRole>, Error> {
+    match id_or_name.parse::<i32>() {
+        Ok(n) => match cw.security_roles().get(n).await {
+            Ok(r) => Ok(Some(r)),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
+        },
+        Err(_) => cw.security_roles().find_by_name(id_or_name).await,
+    }
 }
 
 /// Parses a role id kept in state.
@@ -193,14 +205,7 @@ impl Resource for SecurityRoleResource {
             bad_import_id(&mut resp.diags, id, "the role's numeric id or its name");
             return;
         }
-        let found = match id.parse::<i32>() {
-            Ok(n) => match cw.security_roles().get(n).await {
-                Ok(r) => Ok(Some(r)),
-                Err(e) if e.is_not_found() => Ok(None),
-                Err(e) => Err(e),
-            },
-            Err(_) => cw.security_roles().find_by_name(id).await,
-        };
+        let found = find_role(&cw, id).await;
         match found {
             Ok(Some(role)) => resp.state = role_state(&role),
             Ok(None) => resp.diags.error(
