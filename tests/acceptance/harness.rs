@@ -90,16 +90,24 @@ impl Harness {
 
     /// [`Harness::provider_block`] with extra provider arguments (e.g. `max_retries = 1`).
     pub fn provider_block_with(&self, extra_arguments: &str) -> String {
-        let t = &self.sandbox.config().tenants[0];
         format!(
-            r#"terraform {{
-  required_providers {{
-    connectwise = {{ source = "{SOURCE}" }}
-  }}
-}}
+            "terraform {{\n  required_providers {{\n    connectwise = {{ source = \"{SOURCE}\" }}\n  }}\n}}\n{}",
+            self.tenant_provider(0, extra_arguments)
+        )
+    }
 
+    /// The provider block of sandbox tenant `index`, aliased `t<index>` after the first.
+    pub fn tenant_provider(&self, index: usize, extra_arguments: &str) -> String {
+        let t = &self.sandbox.config().tenants[index];
+        let alias = if index == 0 {
+            String::new()
+        } else {
+            format!("  alias       = \"t{index}\"\n")
+        };
+        format!(
+            r#"
 provider "connectwise" {{
-  site        = "{url}"
+{alias}  site        = "{url}"
   company_id  = "{company}"
   public_key  = "{public}"
   private_key = "{private}"

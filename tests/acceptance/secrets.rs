@@ -162,37 +162,6 @@ fn leaks(h: &Harness, text: &str, secrets: &[(String, String)]) -> Vec<String> {
     out
 }
 
-fn provider(h: &Harness, index: usize) -> String {
-    let t = &h.sandbox.config().tenants[index];
-    let alias = if index == 0 {
-        String::new()
-    } else {
-        format!("  alias       = \"t{index}\"\n")
-    };
-    format!(
-        r#"
-provider "connectwise" {{
-{alias}  site        = "{url}"
-  company_id  = "{company}"
-  public_key  = "{public}"
-  private_key = "{private}"
-  client_id   = "{CLIENT_ID}"
-  umbrella {{
-    base_url   = "{url}"
-    api_key    = "{ukey}"
-    api_secret = "{usecret}"
-  }}
-}}
-"#,
-        url = h.sandbox.url(),
-        company = t.company_id,
-        public = t.public_key,
-        private = t.private_key,
-        ukey = t.umbrella_api_key,
-        usecret = t.umbrella_api_secret,
-    )
-}
-
 /// Role and API member on tenant `index`.
 fn role_and_member(index: usize) -> String {
     let p = if index == 0 {
@@ -224,7 +193,7 @@ fn configuration(h: &Harness, with_token: bool) -> String {
         "terraform {{\n  required_providers {{\n    connectwise = {{ source = \"{SOURCE}\" }}\n  }}\n}}\n"
     );
     for i in 0..3 {
-        text.push_str(&provider(h, i));
+        text.push_str(&h.tenant_provider(i, ""));
         text.push_str(&role_and_member(i));
     }
     text.push_str(&format!(
