@@ -9,13 +9,13 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use connectwise_provider::plugin::client::PluginProcess;
-use connectwise_provider::plugin::proto::tfplugin6 as pb;
-use connectwise_provider::plugin::value::{from_msgpack, to_msgpack};
-use connectwise_provider::plugin::{Schema, Value};
 use connectwise_provider::provider::config::provider_schema;
 use connectwise_provider::provider::security_role::role_schema;
-use connectwise_provider::sandbox::{Sandbox, SandboxConfig};
+use connectwise_sandbox::{Sandbox, SandboxConfig};
+use tfplugin::client::PluginProcess;
+use tfplugin::proto::tfplugin6 as pb;
+use tfplugin::value::{from_msgpack, to_msgpack};
+use tfplugin::{Schema, Value};
 
 const CLIENT_ID: &str = "3f1c2a7e-9b4d-4c8e-a2f1-6d5e4c3b2a19";
 const ROLE: &str = "connectwise_security_role";

@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use connectwise_provider::sandbox::{Sandbox, SandboxConfig};
+use connectwise_sandbox::{Sandbox, SandboxConfig};
 
 const SOURCE: &str = "umbrella-psa/connectwise";
 const CLIENT_ID: &str = "3f1c2a7e-9b4d-4c8e-a2f1-6d5e4c3b2a19";

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::path::Path;
 
-use crate::plugin::{Attribute, Block, Nesting, Provider, Type};
+use tfplugin::{Attribute, Block, Nesting, Provider, Type};
 
 const HEADER: &str =
     "<!-- generated from the provider schema and examples/ by `make docs`; do not edit -->\n";

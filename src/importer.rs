@@ -6,8 +6,8 @@
 
 use std::fmt::Write as _;
 
-use crate::client::umbrella::Umbrella;
-use crate::client::{Conditions, ConnectWise, Level};
+use api_client::umbrella::Umbrella;
+use api_client::{Conditions, ConnectWise, Level};
 
 /// One `import {}` block.
 #[derive(Clone, Debug, PartialEq, Eq)]

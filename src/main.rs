@@ -5,8 +5,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use connectwise_provider::importer;
-use connectwise_provider::plugin::{self, Diagnostics, Value};
 use connectwise_provider::provider::{ConnectWiseProvider, Handle};
+use tfplugin::{Diagnostics, Value};
 
 const USAGE: &str = "usage: terraform-provider-connectwise generate-imports [--role NAME]... [--umbrella] [--output FILE]
 
@@ -23,8 +23,8 @@ async fn main() -> ExitCode {
     if args.first().map(String::as_str) == Some("generate-imports") {
         return generate_imports(&args[1..]).await;
     }
-    plugin::log::init("provider.terraform-provider-connectwise");
-    match plugin::serve(Arc::new(ConnectWiseProvider::new())).await {
+    tfplugin::log::init("provider.terraform-provider-connectwise");
+    match tfplugin::serve(Arc::new(ConnectWiseProvider::new())).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("{e}");

@@ -7,16 +7,16 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use api_client::{
+    ApiMember, Conditions, ConnectWise, ConnectWiseConfig, Error, Level, LevelField,
+    NewSecurityRole, PatchOp, Reference, Secret,
+};
 use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch};
-use connectwise_provider::client::{
-    ApiMember, Conditions, ConnectWise, ConnectWiseConfig, Error, Level, LevelField,
-    NewSecurityRole, PatchOp, Reference, Secret,
-};
-use connectwise_provider::sandbox::{Sandbox, SandboxConfig};
+use connectwise_sandbox::{Sandbox, SandboxConfig};
 use serde_json::json;
 
 const CLIENT_ID: &str = "2f8a6a3e-0c4b-4d6e-9c1f-0a1b2c3d4e5f";

@@ -5,8 +5,8 @@
 
 use std::path::Path;
 
-use connectwise_provider::plugin::Provider;
 use connectwise_provider::provider::ConnectWiseProvider;
+use tfplugin::Provider;
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -90,7 +90,7 @@ fn every_object_has_its_examples() {
 
 #[test]
 fn every_attribute_is_described() {
-    use connectwise_provider::plugin::Block;
+    use tfplugin::Block;
     fn check(block: &Block, what: &str) {
         assert!(!block.description.is_empty(), "{what} has no description");
         for a in &block.attributes {

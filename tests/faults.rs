@@ -9,13 +9,13 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
+use api_client::umbrella::{Umbrella, UmbrellaConfig};
+use api_client::{Conditions, ConnectWise, Error, NewSecurityRole};
 use axum::Router;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use connectwise_provider::client::umbrella::{Umbrella, UmbrellaConfig};
-use connectwise_provider::client::{Conditions, ConnectWise, Error, NewSecurityRole};
-use connectwise_provider::sandbox::FaultConfig;
+use connectwise_sandbox::FaultConfig;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 

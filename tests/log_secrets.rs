@@ -9,8 +9,8 @@
 use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
 
-use connectwise_provider::client::{Conditions, ConnectWise, NewSecurityRole, Secret};
-use connectwise_provider::sandbox::FaultConfig;
+use api_client::{Conditions, ConnectWise, NewSecurityRole, Secret};
+use connectwise_sandbox::FaultConfig;
 
 mod support;
 use support::{KEY_DESCRIPTION, config, new_member, psa_input, start, umbrella};

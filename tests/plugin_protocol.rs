@@ -6,10 +6,10 @@ use std::path::Path;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use connectwise_provider::plugin::client::PluginProcess;
-use connectwise_provider::plugin::proto::tfplugin6 as pb;
-use connectwise_provider::plugin::value::{from_msgpack, to_msgpack};
-use connectwise_provider::plugin::{
+use tfplugin::client::PluginProcess;
+use tfplugin::proto::tfplugin6 as pb;
+use tfplugin::value::{from_msgpack, to_msgpack};
+use tfplugin::{
     ApplyRequest, Attribute, Block, DataSource, Diagnostics, Provider, ReadRequest, Resource,
     Schema, StateResponse, Value,
 };
@@ -158,10 +158,9 @@ impl Provider for Panicky {
 #[tokio::test]
 async fn panic_in_a_resource_becomes_an_error_diagnostic() {
     let (tx, rx) = tokio::sync::oneshot::channel();
-    let (addr, running) =
-        connectwise_provider::plugin::serve::serve_inner(Arc::new(Panicky), None, Some(tx))
-            .await
-            .expect("serve");
+    let (addr, running) = tfplugin::serve::serve_inner(Arc::new(Panicky), None, Some(tx))
+        .await
+        .expect("serve");
     tokio::spawn(running);
     let line = rx.await.unwrap();
     assert!(line.starts_with("1|6|tcp|127.0.0.1:"), "{line}");

@@ -3,10 +3,10 @@
 //! panic, and the messages built from a body stay short.
 #![no_main]
 
-use connectwise_provider::client::error::parse_error_body;
-use connectwise_provider::client::umbrella::error::ErrorBody;
-use connectwise_provider::client::umbrella::{Customer, Mapping, PsaSettings};
-use connectwise_provider::client::{
+use api_client::error::parse_error_body;
+use api_client::umbrella::error::ErrorBody;
+use api_client::umbrella::{Customer, Mapping, PsaSettings};
+use api_client::{
     ApiKey, ApiMember, CompanyInfo, CustomizeItem, Member, SecurityRole, SecurityRoleSetting, Token,
 };
 use libfuzzer_sys::fuzz_target;

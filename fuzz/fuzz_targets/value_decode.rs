@@ -5,8 +5,8 @@
 
 use std::sync::OnceLock;
 
-use connectwise_provider::plugin::value::{from_json, from_msgpack, to_msgpack};
-use connectwise_provider::plugin::{Provider, Type};
+use tfplugin::value::{from_json, from_msgpack, to_msgpack};
+use tfplugin::{Provider, Type};
 use connectwise_provider::provider::ConnectWiseProvider;
 use libfuzzer_sys::fuzz_target;
 

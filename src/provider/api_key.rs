@@ -7,8 +7,8 @@ use async_trait::async_trait;
 use super::api_member::{numeric_id, parse_id};
 use super::config::Handle;
 use super::diag::{bad_import_id, client_error, client_error_on};
-use crate::client::{ApiKey, ConnectWise, Error};
-use crate::plugin::{
+use api_client::{ApiKey, ConnectWise, Error};
+use tfplugin::{
     ApplyRequest, AttrPath, Attribute, Block, Diagnostics, PlanRequest, PlanResponse, ReadRequest,
     Resource, Schema, StateResponse, Type, Validator, Value,
 };
@@ -352,7 +352,7 @@ impl Resource for ApiKeyResource {
             None => match cw.members().find_by_identifier(left).await {
                 Ok(Some(member)) => cw
                     .api_keys()
-                    .list(member.id, &crate::client::Conditions::new())
+                    .list(member.id, &api_client::Conditions::new())
                     .await
                     .map(|keys| {
                         keys.into_iter()
@@ -388,7 +388,7 @@ impl Resource for ApiKeyResource {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::client::Secret;
+    use api_client::Secret;
 
     fn key(private: Option<&str>) -> ApiKey {
         ApiKey {

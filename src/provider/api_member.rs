@@ -7,8 +7,8 @@ use serde_json::json;
 
 use super::config::Handle;
 use super::diag::{bad_import_id, client_error, client_error_on};
-use crate::client::{ApiMember, ConnectWise, Error, PatchOp, Reference};
-use crate::plugin::{
+use api_client::{ApiMember, ConnectWise, Error, PatchOp, Reference};
+use tfplugin::{
     ApplyRequest, AttrPath, Attribute, Block, Diagnostics, PlanRequest, PlanResponse, ReadRequest,
     Resource, Schema, StateResponse, Validator, Value,
 };
@@ -417,7 +417,7 @@ async fn lookup(
 /// The records of a kind as `name (id)`, for an error message (at most 20; `None` on failure).
 async fn available(cw: &ConnectWise, kind: RefKind) -> Option<String> {
     let l = cw.lookups();
-    let all = crate::client::Conditions::new();
+    let all = api_client::Conditions::new();
     let rows: Vec<(i32, String)> = match kind {
         RefKind::StructureLevel => l
             .structure_levels()
@@ -688,7 +688,7 @@ impl Resource for ApiMemberResource {
                         // Not in the published specification: a server without it says nothing.
                         let keys = cw
                             .api_keys()
-                            .list(id, &crate::client::Conditions::new())
+                            .list(id, &api_client::Conditions::new())
                             .await
                             .map(|k| k.len())
                             .unwrap_or(0);

@@ -3,9 +3,9 @@
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use crate::client::umbrella::{Umbrella, UmbrellaConfig};
-use crate::client::{ConnectWise, ConnectWiseConfig, Secret};
-use crate::plugin::{AttrPath, Attribute, Block, Diagnostics, Schema, Validator, Value};
+use api_client::umbrella::{Umbrella, UmbrellaConfig};
+use api_client::{ConnectWise, ConnectWiseConfig, Secret};
+use tfplugin::{AttrPath, Attribute, Block, Diagnostics, Schema, Validator, Value};
 
 /// One provider setting: its attribute, its environment variable and its doc.
 struct Setting {

@@ -5,9 +5,9 @@
 //! put on the Terraform attribute they concern, so Terraform points at the
 //! configuration line.
 
-use crate::client::Error;
-use crate::client::umbrella::UmbrellaError;
-use crate::plugin::{AttrPath, Diagnostics};
+use api_client::Error;
+use api_client::umbrella::UmbrellaError;
+use tfplugin::{AttrPath, Diagnostics};
 
 /// How ConnectWise field names map onto this object's attribute names.
 pub type FieldMap<'a> = &'a [(&'a str, &'a str)];

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 
 use super::config::Handle;
 use super::diag::client_error;
-use crate::plugin::{
+use tfplugin::{
     AttrPath, Attribute, Block, Diagnostics, EphemeralOpen, EphemeralResource, Private, Schema,
     Validator, Value,
 };

@@ -17,8 +17,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use crate::plugin::{DataSource, Diagnostics, Provider, Resource, Schema, Value};
 pub use config::Handle;
+use tfplugin::{DataSource, Diagnostics, Provider, Resource, Schema, Value};
 
 /// The provider; resources share its [`Handle`] to the configured clients.
 #[derive(Default)]
@@ -81,7 +81,7 @@ impl Provider for ConnectWiseProvider {
         ]
     }
 
-    fn ephemeral_resources(&self) -> Vec<Arc<dyn crate::plugin::EphemeralResource>> {
+    fn ephemeral_resources(&self) -> Vec<Arc<dyn tfplugin::EphemeralResource>> {
         vec![Arc::new(member_token::MemberTokenEphemeral::new(
             self.handle.clone(),
         ))]

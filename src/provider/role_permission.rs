@@ -19,8 +19,8 @@ use super::config::Handle;
 use super::diag::{bad_import_id, client_error};
 use super::security_role::parse_role_id;
 use crate::catalogue::{self, Function};
-use crate::client::{ConnectWise, CustomizeItem, Error, Level, LevelField, SecurityRoleSetting};
-use crate::plugin::{
+use api_client::{ConnectWise, CustomizeItem, Error, Level, LevelField, SecurityRoleSetting};
+use tfplugin::{
     ApplyRequest, AttrPath, Attribute, Block, Diagnostics, PlanRequest, PlanResponse, ReadRequest,
     Resource, Schema, StateResponse, Type, Validator, Value,
 };

@@ -19,8 +19,8 @@ use super::role_permission::{
     rows_for_write, tables_value, unknown_function_detail,
 };
 use super::security_role::{find_role, parse_role_id};
-use crate::client::{ConnectWise, Error, Level, SecurityRoleSetting};
-use crate::plugin::{
+use api_client::{ConnectWise, Error, Level, SecurityRoleSetting};
+use tfplugin::{
     ApplyRequest, AttrPath, Attribute, Block, Diagnostics, NestedBlock, Nesting, PlanRequest,
     PlanResponse, ReadRequest, Resource, Schema, StateResponse, Type, Validator, Value,
 };

@@ -6,8 +6,8 @@ use async_trait::async_trait;
 
 use super::config::Handle;
 use super::diag::{bad_import_id, client_error, client_error_on};
-use crate::client::{ConnectWise, Error, NewSecurityRole, SecurityRole};
-use crate::plugin::{
+use api_client::{ConnectWise, Error, NewSecurityRole, SecurityRole};
+use tfplugin::{
     ApplyRequest, Attribute, Block, ReadRequest, Resource, Schema, StateResponse, Validator, Value,
 };
 

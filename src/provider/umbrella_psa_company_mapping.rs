@@ -7,9 +7,9 @@ use async_trait::async_trait;
 
 use super::config::Handle;
 use super::diag::{bad_import_id, umbrella_error, umbrella_error_on};
-use crate::client::umbrella::psa::MAX_PSA_COMPANY_ID_LEN;
-use crate::client::umbrella::{Customer, Umbrella, UmbrellaError};
-use crate::plugin::{
+use api_client::umbrella::psa::MAX_PSA_COMPANY_ID_LEN;
+use api_client::umbrella::{Customer, Umbrella, UmbrellaError};
+use tfplugin::{
     ApplyRequest, AttrPath, Attribute, Block, Diagnostics, PlanRequest, PlanResponse, ReadRequest,
     Resource, Schema, StateResponse, Validator, Value,
 };

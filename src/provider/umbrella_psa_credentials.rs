@@ -17,9 +17,9 @@ use serde_json::json;
 
 use super::config::Handle;
 use super::diag::{bad_import_id, client_error, umbrella_error};
-use crate::client::Secret;
-use crate::client::umbrella::{ConnectionStatus, PsaSettings, PsaSettingsInput};
-use crate::plugin::{
+use api_client::Secret;
+use api_client::umbrella::{ConnectionStatus, PsaSettings, PsaSettingsInput};
+use tfplugin::{
     ApplyRequest, AttrPath, Attribute, Block, Diagnostics, PlanRequest, PlanResponse, Private,
     ReadRequest, Resource, Schema, StateResponse, Type, Validator, Value,
 };

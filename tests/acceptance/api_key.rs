@@ -2,7 +2,7 @@
 
 use crate::api_member::{api_members, company, flat, member_config, writes};
 use crate::harness::Harness;
-use connectwise_provider::client::{Conditions, Secret};
+use api_client::{Conditions, Secret};
 
 const KEY: &str = "connectwise_api_key.umbrella";
 

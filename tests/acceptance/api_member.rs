@@ -2,7 +2,7 @@
 //! `connectwise_member_token`.
 
 use crate::harness::{CLIENT_ID, Harness};
-use connectwise_provider::sandbox::Member;
+use connectwise_sandbox::Member;
 
 pub const ROLE: &str = r#"
 resource "connectwise_security_role" "umbrella" {
@@ -302,10 +302,10 @@ resource "connectwise_api_member" "umbrella" {
     );
 
     // An identifier held by an active member: an error that suggests importing.
-    let existing = connectwise_provider::client::ApiMember {
+    let existing = api_client::ApiMember {
         identifier: "umbrella-psa".into(),
         name: Some("Made by hand".into()),
-        security_role: Some(connectwise_provider::client::Reference::id(1)),
+        security_role: Some(api_client::Reference::id(1)),
         ..Default::default()
     };
     h.client()

@@ -7,8 +7,8 @@
 use std::time::Instant;
 
 use crate::harness::{CLIENT_ID, Harness, SOURCE};
-use connectwise_provider::client::NewSecurityRole;
-use connectwise_provider::sandbox::RequestRecord;
+use api_client::NewSecurityRole;
+use connectwise_sandbox::RequestRecord;
 
 /// When a case must fail.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use connectwise_provider::sandbox::FaultConfig;
+use connectwise_sandbox::FaultConfig;
 
 use crate::harness::Harness;
 

@@ -2,8 +2,8 @@
 //! hand through the REST APIs, run `generate-imports`, let Terraform generate
 //! the configuration, import, and check the result plans empty.
 
-use connectwise_provider::client::umbrella::{PsaSettingsInput, Umbrella, UmbrellaConfig};
-use connectwise_provider::client::{Level, LevelField, NewSecurityRole, Secret};
+use api_client::umbrella::{PsaSettingsInput, Umbrella, UmbrellaConfig};
+use api_client::{Level, LevelField, NewSecurityRole, Secret};
 
 use crate::harness::{CLIENT_ID, Harness};
 
@@ -70,7 +70,7 @@ async fn set_up_by_hand(h: &Harness) -> String {
     let mut member = cw.api_members().default().await.unwrap();
     member.identifier = "umbrella-psa".into();
     member.name = Some("Umbrella PSA Integration".into());
-    member.security_role = Some(connectwise_provider::client::Reference::id(role.id));
+    member.security_role = Some(api_client::Reference::id(role.id));
     let member = cw.api_members().create(&member).await.unwrap();
     let member_id = member.id.unwrap();
     let key = cw

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use connectwise_provider::sandbox::{Sandbox, SandboxConfig};
+use connectwise_sandbox::{Sandbox, SandboxConfig};
 use serde_json::Value as Json;
 
 /// The provider's source address in test configurations.
@@ -342,8 +342,8 @@ pub fn terraform_bin() -> String {
 
 impl Harness {
     /// A REST client for the sandbox's first tenant, for out-of-band changes.
-    pub fn client(&self) -> connectwise_provider::client::ConnectWise {
-        use connectwise_provider::client::{ConnectWise, ConnectWiseConfig, Secret};
+    pub fn client(&self) -> api_client::ConnectWise {
+        use api_client::{ConnectWise, ConnectWiseConfig, Secret};
         let t = &self.sandbox.config().tenants[0];
         ConnectWise::new(ConnectWiseConfig::new(
             self.sandbox.url(),

@@ -2,8 +2,8 @@
 //! so the next apply replaces it), or cleans up after itself, never an orphan that Terraform does
 //! not know about.
 
-use connectwise_provider::client::NewSecurityRole;
-use connectwise_provider::sandbox::FaultConfig;
+use api_client::NewSecurityRole;
+use connectwise_sandbox::FaultConfig;
 use serde_json::Value as Json;
 
 use crate::harness::Harness;

@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 
 use crate::harness::Harness;
-use connectwise_provider::client::{Level as ClientLevel, LevelField, NewSecurityRole};
-use connectwise_provider::sandbox::{Level, RequestRecord};
+use api_client::{Level as ClientLevel, LevelField, NewSecurityRole};
+use connectwise_sandbox::{Level, RequestRecord};
 
 /// The seed's Table Setup allow-list.
 const SEED_TABLES: [&str; 3] = [

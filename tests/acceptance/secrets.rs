@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
 
 use base64::Engine as _;
-use connectwise_provider::sandbox::{SandboxConfig, TenantConfig};
+use connectwise_sandbox::{SandboxConfig, TenantConfig};
 use tracing::field::{Field, Visit};
 use tracing_subscriber::layer::{Context, SubscriberExt};
 

@@ -1,7 +1,7 @@
 //! `connectwise_security_role` and its data source.
 
 use crate::harness::Harness;
-use connectwise_provider::client::Conditions;
+use api_client::Conditions;
 
 fn role(name: &str) -> String {
     format!(

@@ -5,9 +5,9 @@
 use std::time::Duration;
 
 use crate::harness::Harness;
-use connectwise_provider::client::umbrella::{ConnectionStatus, Umbrella, UmbrellaConfig};
-use connectwise_provider::client::{ApiKey, NewSecurityRole, Reference, Secret};
-use connectwise_provider::sandbox::umbrella::StoredPsa;
+use api_client::umbrella::{ConnectionStatus, Umbrella, UmbrellaConfig};
+use api_client::{ApiKey, NewSecurityRole, Reference, Secret};
+use connectwise_sandbox::umbrella::StoredPsa;
 
 const CREDS: &str = "connectwise_umbrella_psa_credentials.this";
 const KEY: &str = "connectwise_api_key.umbrella";

@@ -3,11 +3,9 @@
 
 use std::time::Duration;
 
-use connectwise_provider::client::umbrella::{PsaSettingsInput, Umbrella, UmbrellaConfig};
-use connectwise_provider::client::{
-    ApiMember, ConnectWise, ConnectWiseConfig, Error, Reference, Secret,
-};
-use connectwise_provider::sandbox::{Sandbox, SandboxConfig};
+use api_client::umbrella::{PsaSettingsInput, Umbrella, UmbrellaConfig};
+use api_client::{ApiMember, ConnectWise, ConnectWiseConfig, Error, Reference, Secret};
+use connectwise_sandbox::{Sandbox, SandboxConfig};
 
 pub const CLIENT_ID: &str = "2f8a6a3e-0c4b-4d6e-9c1f-0a1b2c3d4e5f";
 pub const KEY_DESCRIPTION: &str = "Umbrella PSA Integration";

@@ -2,10 +2,10 @@
 
 use async_trait::async_trait;
 
-use crate::client::Member;
-use crate::plugin::{AttrPath, Attribute, Block, DataSource, Diagnostics, Schema, Value};
 use crate::provider::config::Handle;
 use crate::provider::diag::client_error;
+use api_client::Member;
+use tfplugin::{AttrPath, Attribute, Block, DataSource, Diagnostics, Schema, Value};
 
 pub struct MemberDataSource {
     handle: Handle,
@@ -26,7 +26,7 @@ fn member_value(m: &Member) -> Value {
             .collect();
         (!parts.is_empty()).then(|| parts.join(" "))
     });
-    let reference_name = |r: &Option<crate::client::Reference>| {
+    let reference_name = |r: &Option<api_client::Reference>| {
         Value::opt_string(r.as_ref().and_then(|r| r.name.clone()))
     };
     Value::object()

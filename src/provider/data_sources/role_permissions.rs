@@ -5,13 +5,13 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 
-use crate::plugin::{AttrPath, Attribute, Block, DataSource, Diagnostics, Schema, Type, Value};
 use crate::provider::config::Handle;
 use crate::provider::diag::client_error;
 use crate::provider::role_permission::{
     LEVEL_ATTRS, function_of_row, grants_anything, is_customizable, level_value, row_names,
 };
 use crate::provider::security_role::parse_role_id;
+use tfplugin::{AttrPath, Attribute, Block, DataSource, Diagnostics, Schema, Type, Value};
 
 pub struct RolePermissionsDataSource {
     handle: Handle,

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 
 use crate::catalogue;
-use crate::plugin::{AttrPath, Attribute, Block, DataSource, Diagnostics, Schema, Type, Value};
+use tfplugin::{AttrPath, Attribute, Block, DataSource, Diagnostics, Schema, Type, Value};
 
 pub struct SecurityModulesDataSource;
 

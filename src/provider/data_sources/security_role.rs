@@ -2,10 +2,10 @@
 
 use async_trait::async_trait;
 
-use crate::plugin::{AttrPath, Attribute, Block, DataSource, Diagnostics, Schema, Value};
 use crate::provider::config::Handle;
 use crate::provider::diag::client_error;
 use crate::provider::security_role::role_state;
+use tfplugin::{AttrPath, Attribute, Block, DataSource, Diagnostics, Schema, Value};
 
 pub struct SecurityRoleDataSource {
     handle: Handle,

@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 
-use crate::plugin::{Attribute, Block, DataSource, Diagnostics, Schema, Type, Validator, Value};
 use crate::provider::config::Handle;
 use crate::provider::diag::umbrella_error;
+use tfplugin::{Attribute, Block, DataSource, Diagnostics, Schema, Type, Validator, Value};
 
 pub struct UmbrellaCustomersDataSource {
     handle: Handle,

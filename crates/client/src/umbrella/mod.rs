@@ -24,7 +24,7 @@ use std::time::Duration;
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 
-pub use crate::client::secret::Secret;
+pub use crate::secret::Secret;
 pub use customers::Customer;
 pub use error::UmbrellaError;
 pub use psa::{ConnectionStatus, Mapping, PsaSettings, PsaSettingsInput};

@@ -8,13 +8,17 @@
 //! - [`value`]: values with null/unknown and their msgpack/JSON encodings.
 //! - [`schema`]: schema builder with defaults, RequiresReplace, validators.
 //! - [`diag`]: diagnostics with attribute paths.
+//! - [`model`]: typed models (`#[derive(Model)]`, [`Val`]) decoded once per operation.
 //! - [`framework`]: the traits a provider and its resources implement.
 //! - [`serve`](serve()): the go-plugin handshake (AutoMTLS) and the gRPC server.
+
+extern crate self as tfplugin;
 
 pub mod client;
 pub mod diag;
 pub mod framework;
 pub mod log;
+pub mod model;
 pub mod schema;
 pub mod serve;
 pub mod server;
@@ -41,6 +45,8 @@ pub use framework::{
     ApplyRequest, DataSource, EphemeralOpen, EphemeralResource, PlanRequest, PlanResponse, Private,
     Provider, ReadRequest, Resource, StateResponse,
 };
+pub use model::{Field, Model, Sensitive, Set, Val};
 pub use schema::{Attribute, Block, NestedBlock, Nesting, Schema, Validator};
 pub use serve::serve;
+pub use tfplugin_derive::Model;
 pub use value::{Type, Value};

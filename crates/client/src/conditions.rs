@@ -75,7 +75,7 @@ impl fmt::Display for ConditionValue {
 /// A `conditions` expression; empty means "no filter".
 ///
 /// ```
-/// use connectwise_provider::client::Conditions;
+/// use api_client::Conditions;
 /// let c = Conditions::eq("name", "Umbrella").and(Conditions::eq("inactiveFlag", false));
 /// assert_eq!(c.to_string(), r#"name="Umbrella" AND inactiveFlag=False"#);
 /// ```

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use connectwise_provider::sandbox::{FaultConfig, Sandbox, SandboxConfig};
+use connectwise_sandbox::{FaultConfig, Sandbox, SandboxConfig};
 
 const USAGE: &str = "usage: connectwise-sandbox [--listen 127.0.0.1:PORT] [--tenants N] [--rate-limit N] [--latency-ms N] [--no-client-id] [--allow-remote] [fault flags]
 

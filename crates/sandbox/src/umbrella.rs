@@ -33,9 +33,13 @@ use axum::routing::{get, post};
 use base64::Engine as _;
 use serde_json::{Value, json};
 
-use crate::client::umbrella::psa::{
-    CUSTOMER_NOT_FOUND, MAPPING_NOT_FOUND, MAX_PSA_COMPANY_ID_LEN, PSA_NOT_CONFIGURED,
-};
+/// Umbrella's error messages and limits, as the console answers them (the sandbox's own copy:
+/// it is the oracle the client is tested against, so it shares no strings with it).
+const PSA_NOT_CONFIGURED: &str = "PSA integration not configured";
+const MAPPING_NOT_FOUND: &str = "Mapping not found";
+const CUSTOMER_NOT_FOUND: &str = "Customer not found";
+/// Longest ConnectWise company identifier the console stores.
+const MAX_PSA_COMPANY_ID_LEN: usize = 30;
 
 /// The documented admin-scope limits per API key: 5 per second, 14 per minute, 350 per 30 minutes.
 pub const DOCUMENTED_RATE_LIMITS: [(u32, Duration); 3] = [

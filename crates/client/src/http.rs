@@ -1124,8 +1124,8 @@ mod tests {
     /// `Debug` of every client type that holds a key, secret or token prints none of them.
     #[test]
     fn debug_of_client_types_redacts_secrets() {
-        use crate::client::umbrella::{PsaSettingsInput, Umbrella, UmbrellaConfig};
-        use crate::client::{ApiKey, ConnectWise, ConnectWiseConfig, Token};
+        use crate::umbrella::{PsaSettingsInput, Umbrella, UmbrellaConfig};
+        use crate::{ApiKey, ConnectWise, ConnectWiseConfig, Token};
 
         const PRIVATE: &str = "PRIVATE-KEY-1f3c";
         const OTHER_PRIVATE: &str = "OTHER-PRIVATE-9a7e";
@@ -1161,17 +1161,17 @@ mod tests {
         };
         let umbrella_config = UmbrellaConfig::new("key-id", Secret::new(API_SECRET));
         let umbrella = Umbrella::new(umbrella_config.clone()).unwrap();
-        let answer: crate::client::umbrella::auth::TokenAnswer =
+        let answer: crate::umbrella::auth::TokenAnswer =
             serde_json::from_str(&format!(r#"{{"access_token":"{ACCESS_TOKEN}"}}"#)).unwrap();
         let auth = basic_auth_value("acme", "pub", &Secret::new(PRIVATE)).unwrap();
-        let tenant = crate::sandbox::TenantConfig {
+        let tenant = connectwise_sandbox::TenantConfig {
             private_key: PRIVATE.into(),
             umbrella_api_secret: API_SECRET.into(),
-            ..crate::sandbox::TenantConfig::default()
+            ..connectwise_sandbox::TenantConfig::default()
         };
-        let sandbox_config = crate::sandbox::SandboxConfig {
+        let sandbox_config = connectwise_sandbox::SandboxConfig {
             tenants: vec![tenant.clone()],
-            ..crate::sandbox::SandboxConfig::default()
+            ..connectwise_sandbox::SandboxConfig::default()
         };
         let unauthorized = Error::Unauthorized {
             message: "UserNotAuthenticated".into(),

@@ -1044,7 +1044,7 @@ fn block_to_proto(b: &Block, version: i64) -> pb::schema::Block {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plugin::schema::Attribute;
+    use crate::schema::Attribute;
 
     fn block() -> Block {
         Block::new("test")

@@ -10,7 +10,7 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 
 use super::*;
-use crate::sandbox::umbrella::{
+use connectwise_sandbox::umbrella::{
     CredentialStatus, RequestRecord, UmbrellaConsole, UmbrellaState, router,
 };
 
@@ -480,7 +480,7 @@ async fn psa_calls_on_a_server_without_them_are_not_supported() {
 
 #[tokio::test]
 async fn against_the_merged_sandbox() {
-    use crate::sandbox::{Sandbox, SandboxConfig, TenantConfig};
+    use connectwise_sandbox::{Sandbox, SandboxConfig, TenantConfig};
     let sandbox = match Sandbox::start(SandboxConfig::default()).await {
         Ok(sandbox) => sandbox,
         Err(e) => panic!("sandbox: {e}"),

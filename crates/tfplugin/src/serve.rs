@@ -37,8 +37,7 @@ const APP_PROTOCOL_VERSION: u32 = 6;
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
     #[error(
-        "This binary is a plugin. These are not meant to be executed directly.\n\
-         Run it through Terraform (see README.md), or run `connectwise-sandbox` to try the API emulator."
+        "This binary is a Terraform provider plugin: Terraform starts it (see the provider's README)."
     )]
     NotLaunchedByTerraform,
     #[error("Terraform asked for plugin protocol versions {0:?}; this provider speaks only 6")]

@@ -1,11 +1,11 @@
 //! Errors of the Umbrella client, and how an Umbrella error answer is read.
 //!
-//! The variants and their fields mirror the ConnectWise client's [`crate::client::Error`] so that
+//! The variants and their fields mirror the ConnectWise client's [`crate::Error`] so that
 //! both can be unified later; the messages name Umbrella instead of ConnectWise.
 
 use std::time::Duration;
 
-use crate::client::error::FieldError;
+use crate::error::FieldError;
 
 /// Everything an Umbrella call can fail with.
 #[derive(Debug, thiserror::Error)]

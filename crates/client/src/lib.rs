@@ -4,8 +4,8 @@
 //! Build a [`ConnectWise`] from a [`ConnectWiseConfig`], then reach each area through a handle:
 //!
 //! ```no_run
-//! # async fn demo() -> Result<(), connectwise_provider::client::Error> {
-//! use connectwise_provider::client::{ConnectWise, ConnectWiseConfig, Secret};
+//! # async fn demo() -> Result<(), api_client::Error> {
+//! use api_client::{ConnectWise, ConnectWiseConfig, Secret};
 //! let config = ConnectWiseConfig::new(
 //!     "api-na.myconnectwise.net",
 //!     "mycompany",
