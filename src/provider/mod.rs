@@ -3,6 +3,7 @@
 
 pub mod api_key;
 pub mod api_member;
+pub mod common;
 pub mod config;
 pub mod data_sources;
 pub mod diag;

@@ -15,9 +15,9 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 
+use super::common::ids::parse_record_id;
 use super::config::Handle;
 use super::diag::{bad_import_id, client_error};
-use super::security_role::parse_role_id;
 use crate::catalogue::{self, Function};
 use api_client::{ConnectWise, CustomizeItem, Error, Level, LevelField, SecurityRoleSetting};
 use tfplugin::{
@@ -468,7 +468,7 @@ impl RolePermissionResource {
     /// Create and update: one settings GET, then only the calls that differ.
     async fn write(&self, req: &ApplyRequest, resp: &mut StateResponse, creating: bool) {
         let planned = &req.planned;
-        let Some(role_id) = parse_role_id(planned.get("role_id")) else {
+        let Some(role_id) = planned.get("role_id").as_str().and_then(parse_record_id) else {
             resp.diags.attr_error(
                 AttrPath::root("role_id"),
                 "Invalid role id",
@@ -1053,7 +1053,7 @@ async fn load(
 /// A known `role_id` must be a security role's numeric record id (caught before any call).
 pub fn check_role_id(config: &Value, diags: &mut Diagnostics) {
     let v = config.get("role_id");
-    if v.as_str().is_some() && parse_role_id(v).is_none() {
+    if v.as_str().is_some() && v.as_str().and_then(parse_record_id).is_none() {
         diags.attr_error(
             AttrPath::root("role_id"),
             "Invalid role id",

@@ -11,6 +11,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+use super::common::ids::parse_record_id;
+use super::common::roles::find_role;
 use super::config::Handle;
 use super::diag::{bad_import_id, client_error};
 use super::role_permission::{
@@ -18,7 +20,6 @@ use super::role_permission::{
     function_of_row, grants_anything, is_customizable, level_value, lookup, parse_level, row_names,
     rows_for_write, tables_value, unknown_function_detail,
 };
-use super::security_role::{find_role, parse_role_id};
 use api_client::{ConnectWise, Error, Level, SecurityRoleSetting};
 use tfplugin::{
     ApplyRequest, AttrPath, Attribute, Block, Diagnostics, NestedBlock, Nesting, PlanRequest,
@@ -206,8 +207,11 @@ impl Resource for RolePermissionSetResource {
             return;
         };
         let prior = &req.state;
-        let Some(role_id) =
-            parse_role_id(prior.get("role_id")).or_else(|| parse_role_id(prior.get("id")))
+        let Some(role_id) = prior
+            .get("role_id")
+            .as_str()
+            .and_then(parse_record_id)
+            .or_else(|| prior.get("id").as_str().and_then(parse_record_id))
         else {
             resp.state = Value::Null;
             return;
@@ -261,7 +265,7 @@ impl Resource for RolePermissionSetResource {
 
     async fn delete(&self, req: &ApplyRequest, resp: &mut StateResponse) {
         let prior = &req.prior;
-        let Some(role_id) = parse_role_id(prior.get("role_id")) else {
+        let Some(role_id) = prior.get("role_id").as_str().and_then(parse_record_id) else {
             return;
         };
         // Claims are checked under the role's lock: a single permission that claimed a row has
@@ -393,7 +397,7 @@ impl RolePermissionSetResource {
 
     async fn write(&self, req: &ApplyRequest, resp: &mut StateResponse, creating: bool) {
         let planned = &req.planned;
-        let Some(role_id) = parse_role_id(planned.get("role_id")) else {
+        let Some(role_id) = planned.get("role_id").as_str().and_then(parse_record_id) else {
             resp.diags.attr_error(
                 AttrPath::root("role_id"),
                 "Invalid role id",

@@ -4,11 +4,14 @@
 
 use async_trait::async_trait;
 
+use super::common::ids::parse_record_id;
+use super::common::roles::{RoleModel, find_role};
 use super::config::Handle;
 use super::diag::{bad_import_id, client_error, client_error_on};
-use api_client::{ConnectWise, Error, NewSecurityRole, SecurityRole};
+use api_client::NewSecurityRole;
 use tfplugin::{
-    ApplyRequest, Attribute, Block, ReadRequest, Resource, Schema, StateResponse, Validator, Value,
+    ApplyRequest, Attribute, Block, Model, ReadRequest, Resource, Schema, StateResponse, Validator,
+    Value,
 };
 
 /// The maximum length ConnectWise allows for `name` and `roleType`.
@@ -31,7 +34,7 @@ impl SecurityRoleResource {
     }
 }
 
-/// The schema shared by the resource and the data source's attribute docs.
+/// The resource's schema (also used by the protocol tests and benchmark).
 pub fn role_schema() -> Schema {
     Schema::new(
         Block::new(
@@ -76,38 +79,6 @@ pub fn role_schema() -> Schema {
     )
 }
 
-/// The Terraform state of a role as ConnectWise returned it.
-pub fn role_state(role: &SecurityRole) -> Value {
-    Value::object()
-        .with("id", Value::string(role.id.to_string()))
-        .with("name", Value::string(&role.name))
-        .with("role_type", Value::opt_string(role.role_type.clone()))
-        .with("admin_flag", Value::Bool(role.admin_flag.unwrap_or(false)))
-        .with(
-            "inactive_flag",
-            Value::Bool(role.inactive_flag.unwrap_or(false)),
-        )
-}
-
-/// The role an import id names: by id when it is numeric, else by name; `Ok(None)` when none.
-pub async fn find_role(cw: &ConnectWise, id_or_name: &str) -> Result<Option<SecurityRole>, Error> {
-    match id_or_name.parse::<i32>() {
-        Ok(n) => match cw.security_roles().get(n).await {
-            Ok(r) => Ok(Some(r)),
-            Err(e) if e.is_not_found() => Ok(None),
-            Err(e) => Err(e),
-        },
-        Err(_) => cw.security_roles().find_by_name(id_or_name).await,
-    }
-}
-
-/// Parses a role id kept in state.
-pub fn parse_role_id(v: &Value) -> Option<i32> {
-    v.as_str()
-        .and_then(|s| s.parse().ok())
-        .or_else(|| v.as_i64().and_then(|i| i32::try_from(i).ok()))
-}
-
 #[async_trait]
 impl Resource for SecurityRoleResource {
     fn name(&self) -> &'static str {
@@ -132,16 +103,18 @@ impl Resource for SecurityRoleResource {
         let Some(cw) = self.handle.connectwise(&mut resp.diags) else {
             return;
         };
-        let plan = &req.planned;
-        let name = plan.get("name").as_str().unwrap_or_default().to_string();
+        let Some(plan) = RoleModel::decode_into(&req.planned, &mut resp.diags) else {
+            return;
+        };
+        let name = plan.name.as_str().unwrap_or_default().to_string();
         let body = NewSecurityRole {
             name: name.clone(),
-            role_type: plan.get("role_type").as_str().map(str::to_string),
-            admin_flag: plan.get("admin_flag").as_bool(),
-            inactive_flag: plan.get("inactive_flag").as_bool(),
+            role_type: plan.role_type.into_known(),
+            admin_flag: plan.admin_flag.get(),
+            inactive_flag: plan.inactive_flag.get(),
         };
         match cw.security_roles().create(&body).await {
-            Ok(role) => resp.state = role_state(&role),
+            Ok(role) => resp.state = RoleModel::from_role(&role).encode(),
             Err(e) => {
                 let exists = e.field_errors().iter().any(|f| f.code == "ObjectExists");
                 client_error_on(
@@ -167,12 +140,15 @@ impl Resource for SecurityRoleResource {
         let Some(cw) = self.handle.connectwise(&mut resp.diags) else {
             return;
         };
-        let Some(id) = parse_role_id(req.state.get("id")) else {
+        let Some(state) = RoleModel::decode_into(&req.state, &mut resp.diags) else {
+            return;
+        };
+        let Some(id) = state.record_id() else {
             resp.state = Value::Null;
             return;
         };
         match cw.security_roles().get(id).await {
-            Ok(role) => resp.state = role_state(&role),
+            Ok(role) => resp.state = RoleModel::from_role(&role).encode(),
             Err(e) if e.is_not_found() => resp.state = Value::Null,
             Err(e) => client_error(&mut resp.diags, &format!("read security role {id}"), &e),
         }
@@ -187,7 +163,10 @@ impl Resource for SecurityRoleResource {
         let Some(cw) = self.handle.connectwise(&mut resp.diags) else {
             return;
         };
-        let Some(id) = parse_role_id(req.prior.get("id")) else {
+        let Some(prior) = RoleModel::decode_into(&req.prior, &mut resp.diags) else {
+            return;
+        };
+        let Some(id) = prior.record_id() else {
             return;
         };
         match cw.security_roles().delete(id).await {
@@ -201,18 +180,35 @@ impl Resource for SecurityRoleResource {
         let Some(cw) = self.handle.connectwise(&mut resp.diags) else {
             return;
         };
-        if id.is_empty() {
+        if id.trim().is_empty() {
             bad_import_id(&mut resp.diags, id, "the role's numeric id or its name");
             return;
         }
-        let found = find_role(&cw, id).await;
-        match found {
-            Ok(Some(role)) => resp.state = role_state(&role),
+        match find_role(&cw, id).await {
+            Ok(Some(role)) => resp.state = RoleModel::from_role(&role).encode(),
             Ok(None) => resp.diags.error(
                 "Cannot import security role",
-                format!("No security role has the id or name {id:?}."),
+                format!(
+                    "No security role has the id or name {id:?}.{}",
+                    if parse_record_id(id).is_some() {
+                        ""
+                    } else {
+                        " Names are matched exactly; `terraform import` also takes the numeric id."
+                    }
+                ),
             ),
             Err(e) => client_error(&mut resp.diags, &format!("import security role {id:?}"), &e),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tfplugin::model::check_model;
+
+    #[test]
+    fn the_model_matches_the_schema() {
+        assert_eq!(check_model::<RoleModel>(&role_schema().block), Ok(()));
     }
 }

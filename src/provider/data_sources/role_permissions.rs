@@ -5,12 +5,12 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 
+use crate::provider::common::ids::parse_record_id;
 use crate::provider::config::Handle;
 use crate::provider::diag::client_error;
 use crate::provider::role_permission::{
     LEVEL_ATTRS, function_of_row, grants_anything, is_customizable, level_value, row_names,
 };
-use crate::provider::security_role::parse_role_id;
 use tfplugin::{AttrPath, Attribute, Block, DataSource, Diagnostics, Schema, Type, Value};
 
 pub struct RolePermissionsDataSource {
@@ -80,7 +80,7 @@ impl DataSource for RolePermissionsDataSource {
     }
 
     async fn read(&self, config: &Value, diags: &mut Diagnostics) -> Value {
-        let Some(role_id) = parse_role_id(config.get("role_id")) else {
+        let Some(role_id) = config.get("role_id").as_str().and_then(parse_record_id) else {
             diags.attr_error(
                 AttrPath::root("role_id"),
                 "Invalid role id",

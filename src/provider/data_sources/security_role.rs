@@ -2,10 +2,11 @@
 
 use async_trait::async_trait;
 
+use crate::provider::common::ids::parse_record_id;
+use crate::provider::common::roles::RoleModel;
 use crate::provider::config::Handle;
 use crate::provider::diag::client_error;
-use crate::provider::security_role::role_state;
-use tfplugin::{AttrPath, Attribute, Block, DataSource, Diagnostics, Schema, Value};
+use tfplugin::{AttrPath, Attribute, Block, DataSource, Diagnostics, Model, Schema, Value};
 
 pub struct SecurityRoleDataSource {
     handle: Handle,
@@ -63,38 +64,38 @@ impl DataSource for SecurityRoleDataSource {
         let Some(cw) = self.handle.connectwise(diags) else {
             return Value::Null;
         };
-        let found = if let Some(id) = config.get("id").as_str() {
-            let Ok(n) = id.parse::<i32>() else {
+        let Some(wanted) = RoleModel::decode_into(config, diags) else {
+            return Value::Null;
+        };
+        let (attr, text) = match (wanted.id.as_str(), wanted.name.as_str()) {
+            (Some(id), _) => ("id", id),
+            (None, Some(name)) => ("name", name),
+            (None, None) => return Value::Null,
+        };
+        let found = if attr == "id" {
+            let Some(id) = parse_record_id(text) else {
                 diags.attr_error(
                     AttrPath::root("id"),
                     "Invalid id",
-                    format!("{id:?} is not a numeric role id."),
+                    format!("{text:?} is not a numeric role id greater than 0."),
                 );
                 return Value::Null;
             };
-            match cw.security_roles().get(n).await {
-                Ok(r) => Ok(Some(r)),
+            match cw.security_roles().get(id).await {
+                Ok(role) => Ok(Some(role)),
                 Err(e) if e.is_not_found() => Ok(None),
                 Err(e) => Err(e),
             }
         } else {
-            let name = config.get("name").as_str().unwrap_or_default();
-            cw.security_roles().find_by_name(name).await
+            cw.security_roles().find_by_name(text).await
         };
         match found {
-            Ok(Some(role)) => role_state(&role),
+            Ok(Some(role)) => RoleModel::from_role(&role).encode(),
             Ok(None) => {
-                let (attr, v) = match config.get("id").as_str() {
-                    Some(id) => ("id", id.to_string()),
-                    None => (
-                        "name",
-                        config.get("name").as_str().unwrap_or_default().to_string(),
-                    ),
-                };
                 diags.attr_error(
                     AttrPath::root(attr),
                     "Security role not found",
-                    format!("No ConnectWise security role has {attr} {v:?}."),
+                    format!("No ConnectWise security role has {attr} {text:?}."),
                 );
                 Value::Null
             }
@@ -103,5 +104,18 @@ impl DataSource for SecurityRoleDataSource {
                 Value::Null
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provider::config::Handle;
+    use tfplugin::model::check_model;
+
+    #[test]
+    fn the_model_matches_the_schema() {
+        let schema = SecurityRoleDataSource::new(Handle::default()).schema();
+        assert_eq!(check_model::<RoleModel>(&schema.block), Ok(()));
     }
 }

@@ -1,0 +1,62 @@
+//! Record ids: ConnectWise ids are positive 32-bit integers; Terraform carries them as strings
+//! (`"150"`), and composite import ids join them with `/` (`"150/7"`). One parser and one
+//! validator for every attribute and import id that takes one.
+
+use tfplugin::Value;
+
+/// A record id as users and state carry it: decimal, surrounding blanks allowed, greater than 0.
+pub fn parse_record_id(text: &str) -> Option<i32> {
+    text.trim().parse::<i32>().ok().filter(|n| *n > 0)
+}
+
+/// `"<a>/<b>"` of two record ids, e.g. a member and one of its API keys.
+pub fn parse_id_pair(text: &str) -> Option<(i32, i32)> {
+    let (a, b) = text.split_once('/')?;
+    Some((parse_record_id(a)?, parse_record_id(b)?))
+}
+
+/// Validator for an attribute that holds a record id (`Validator::Custom(record_id)`); null and
+/// unknown values are not checked (the schema's validators skip them).
+pub fn record_id(value: &Value) -> Result<(), String> {
+    match value.as_str() {
+        Some(text) if parse_record_id(text).is_some() => Ok(()),
+        Some(text) => Err(format!(
+            "must be a numeric record id greater than 0 (e.g. `connectwise_security_role.x.id`), got {text:?}."
+        )),
+        None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn record_ids_are_positive_integers_blanks_allowed() {
+        assert_eq!(parse_record_id("150"), Some(150));
+        assert_eq!(parse_record_id(" 7 "), Some(7));
+        for bad in ["", " ", "0", "-3", "1.5", "x", "99999999999"] {
+            assert_eq!(parse_record_id(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn id_pairs_need_two_record_ids() {
+        assert_eq!(parse_id_pair("150/7"), Some((150, 7)));
+        assert_eq!(parse_id_pair(" 150 / 7 "), Some((150, 7)));
+        for bad in ["150", "150/", "/7", "0/7", "150/x", "1/2/3"] {
+            assert_eq!(parse_id_pair(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn the_validator_names_the_problem_and_skips_null() {
+        assert!(record_id(&Value::string("12")).is_ok());
+        assert!(record_id(&Value::Null).is_ok());
+        let err = record_id(&Value::string("0")).err().unwrap_or_default();
+        assert!(
+            err.contains("greater than 0") && err.contains("\"0\""),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,5 @@
+//! Code the resources, data sources and ephemeral resources share. A resource file never
+//! imports another resource file: what two of them need lives here.
+
+pub mod ids;
+pub mod roles;
