@@ -6,7 +6,8 @@
 //! Terraform's `TF_LOG` output.
 //!
 //! - [`value`]: values with null/unknown and their msgpack/JSON encodings.
-//! - [`schema`]: schema builder with defaults, RequiresReplace, validators.
+//! - [`schema`]: schema builder with defaults, RequiresReplace, validators and
+//!   rules across attributes ([`ConfigRule`]).
 //! - [`diag`]: diagnostics with attribute paths.
 //! - [`model`]: typed models (`#[derive(Model)]`, [`Val`]) decoded once per operation.
 //! - [`framework`]: the traits a provider and its resources implement.
@@ -19,6 +20,7 @@ pub mod diag;
 pub mod framework;
 pub mod log;
 pub mod model;
+mod rules;
 pub mod schema;
 pub mod serve;
 pub mod server;
@@ -46,7 +48,7 @@ pub use framework::{
     Provider, ReadRequest, Resource, StateResponse,
 };
 pub use model::{Field, Model, Sensitive, Set, Val};
-pub use schema::{Attribute, Block, NestedBlock, Nesting, Schema, Validator};
+pub use schema::{Attribute, Block, ConfigRule, NestedBlock, Nesting, Schema, Validator};
 pub use serve::serve;
 pub use tfplugin_derive::Model;
 pub use value::{Type, Value};

@@ -1,10 +1,13 @@
 //! Schemas with the plan behaviour the HashiCorp framework gives attributes:
-//! defaults, RequiresReplace, UseStateForUnknown and validators.
+//! defaults, RequiresReplace, UseStateForUnknown and validators, plus the
+//! framework's resource-level config validators ([`ConfigRule`]).
 
 use std::collections::BTreeMap;
 
 use super::diag::{AttrPath, Diagnostics};
 use super::value::{Type, Value};
+
+pub use super::rules::ConfigRule;
 
 /// A check on a known, non-null attribute value; errors name the attribute.
 #[derive(Clone)]
@@ -251,6 +254,8 @@ pub struct Block {
     pub attributes: Vec<Attribute>,
     pub blocks: Vec<NestedBlock>,
     pub deprecated: bool,
+    /// Rules across this block's attributes and nested blocks, checked by [`Block::validate`].
+    pub rules: Vec<ConfigRule>,
 }
 
 impl Block {
@@ -267,6 +272,27 @@ impl Block {
     pub fn block(mut self, b: NestedBlock) -> Self {
         self.blocks.push(b);
         self
+    }
+    /// Adds a rule across attributes or nested blocks of this block.
+    pub fn rule(mut self, rule: ConfigRule) -> Self {
+        self.rules.push(rule);
+        self
+    }
+    /// Exactly one of these attributes or nested blocks must be set.
+    pub fn exactly_one_of(self, names: &'static [&'static str]) -> Self {
+        self.rule(ConfigRule::ExactlyOneOf(names))
+    }
+    /// At least one of these attributes or nested blocks must be set.
+    pub fn at_least_one_of(self, names: &'static [&'static str]) -> Self {
+        self.rule(ConfigRule::AtLeastOneOf(names))
+    }
+    /// At most one of these attributes or nested blocks may be set.
+    pub fn conflicts_with(self, names: &'static [&'static str]) -> Self {
+        self.rule(ConfigRule::ConflictsWith(names))
+    }
+    /// These attributes or nested blocks are set all together or not at all.
+    pub fn required_together(self, names: &'static [&'static str]) -> Self {
+        self.rule(ConfigRule::RequiredTogether(names))
     }
     /// A nested block of this one, as a `Single` block (at most one).
     pub fn into_single(self, name: &str) -> NestedBlock {
@@ -301,8 +327,12 @@ impl Block {
         self.attributes.iter().find(|a| a.name == name)
     }
 
-    /// Runs the attribute validators and required checks on a configuration value.
+    /// Runs the attribute validators and the block's rules on a configuration
+    /// value, then does the same in every nested block.
     pub fn validate(&self, config: &Value, path: &AttrPath, diags: &mut Diagnostics) {
+        for rule in &self.rules {
+            rule.check(self, config, path, diags);
+        }
         for a in &self.attributes {
             let v = config.get(&a.name);
             let p = path_join(path, &a.name);
