@@ -48,7 +48,10 @@ pub use framework::{
     Provider, ReadRequest, Resource, StateResponse,
 };
 pub use model::{Field, Model, Sensitive, Set, Val};
-pub use schema::{Attribute, Block, ConfigRule, NestedBlock, Nesting, Schema, Validator};
+pub use schema::{
+    Attribute, Block, ConfigRule, NestedBlock, Nesting, ReplaceIf, ReplaceIfRequest, Schema,
+    Validator,
+};
 pub use serve::serve;
 pub use tfplugin_derive::Model;
 pub use value::{Type, Value};

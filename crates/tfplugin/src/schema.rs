@@ -142,6 +142,9 @@ pub struct Attribute {
     pub deprecated: bool,
     /// A change to this attribute replaces the object (framework RequiresReplace).
     pub requires_replace: bool,
+    /// A change to this attribute replaces the object when one of these says
+    /// so (framework RequiresReplaceIf).
+    pub requires_replace_if: Vec<ReplaceIf>,
     /// Keep the prior value instead of "known after apply" (framework UseStateForUnknown).
     pub use_state_for_unknown: bool,
     /// Value planned when the configuration leaves the attribute null.
@@ -162,6 +165,7 @@ impl Attribute {
             write_only: false,
             deprecated: false,
             requires_replace: false,
+            requires_replace_if: Vec::new(),
             use_state_for_unknown: false,
             default: None,
             validators: Vec::new(),
@@ -207,6 +211,20 @@ impl Attribute {
         self.requires_replace = true;
         self
     }
+    /// Replaces the object when `check` says a change needs it; `description`
+    /// says when, for the docs. Consulted only when the object exists and the
+    /// planned value differs from the prior one.
+    pub fn requires_replace_if(
+        mut self,
+        check: fn(&ReplaceIfRequest) -> bool,
+        description: &str,
+    ) -> Self {
+        self.requires_replace_if.push(ReplaceIf {
+            check,
+            description: description.to_string(),
+        });
+        self
+    }
     pub fn use_state_for_unknown(mut self) -> Self {
         self.use_state_for_unknown = true;
         self
@@ -226,6 +244,34 @@ impl Attribute {
         self.validators.push(v);
         self
     }
+}
+
+/// A conditional RequiresReplace on one attribute (see [`Attribute::requires_replace_if`]).
+#[derive(Clone)]
+pub struct ReplaceIf {
+    /// True when the change in the request needs a new object.
+    pub check: fn(&ReplaceIfRequest) -> bool,
+    /// When the object is replaced, for the docs, e.g. "Lowering it replaces the object."
+    pub description: String,
+}
+
+/// What a [`ReplaceIf`] check sees: the attribute's values and the whole objects.
+/// The object exists (`prior_object` is not null) and `planned` differs from `prior`.
+pub struct ReplaceIfRequest<'a> {
+    /// The attribute in the configuration.
+    pub config: &'a Value,
+    /// The attribute in the prior state.
+    pub prior: &'a Value,
+    /// The attribute in the plan; unknown when the configuration refers to a
+    /// value not known yet.
+    pub planned: &'a Value,
+    /// The whole configuration.
+    pub config_object: &'a Value,
+    /// The whole prior state.
+    pub prior_object: &'a Value,
+    /// The whole plan so far: defaults applied and write-only attributes null;
+    /// computed attributes are not yet marked unknown.
+    pub planned_object: &'a Value,
 }
 
 /// How a nested block repeats.

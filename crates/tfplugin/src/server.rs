@@ -19,7 +19,7 @@ use super::framework::{
     ReadRequest, Resource, StateResponse,
 };
 use super::proto::tfplugin6 as pb;
-use super::schema::{Attribute, Block, Nesting, Schema};
+use super::schema::{Attribute, Block, Nesting, ReplaceIfRequest, Schema};
 use super::value::{self, Type, Value};
 
 struct Entry<T: ?Sized> {
@@ -296,8 +296,8 @@ pub fn plan_from_schema(
     let creating = prior.is_null();
     let mut replace = Vec::new();
     if !creating {
-        for a in block.attributes.iter().filter(|a| a.requires_replace) {
-            if !planned.get(&a.name).same_as(prior.get(&a.name)) {
+        for a in &block.attributes {
+            if changes_need_replacement(a, config, prior, &planned) {
                 replace.push(AttrPath::root(&a.name));
             }
         }
@@ -320,6 +320,23 @@ pub fn plan_from_schema(
         }
     }
     (planned, replace)
+}
+
+/// RequiresReplace and RequiresReplaceIf of an existing object's attribute.
+fn changes_need_replacement(a: &Attribute, config: &Value, prior: &Value, planned: &Value) -> bool {
+    let (before, after) = (prior.get(&a.name), planned.get(&a.name));
+    if after.same_as(before) {
+        return false;
+    }
+    let req = ReplaceIfRequest {
+        config: config.get(&a.name),
+        prior: before,
+        planned: after,
+        config_object: config,
+        prior_object: prior,
+        planned_object: planned,
+    };
+    a.requires_replace || a.requires_replace_if.iter().any(|r| (r.check)(&req))
 }
 
 /// Computed attributes the configuration leaves to the provider.
@@ -1090,5 +1107,61 @@ mod tests {
             "UseStateForUnknown keeps the id"
         );
         assert!(planned.get("updated").is_unknown());
+    }
+
+    /// Replaced when the number goes down, like a disk that can only grow.
+    fn shrinks(req: &ReplaceIfRequest) -> bool {
+        assert!(
+            !req.prior_object.is_null(),
+            "only asked for an existing object"
+        );
+        assert_eq!(req.config_object.get("size"), req.config);
+        assert_eq!(req.planned_object.get("size"), req.planned);
+        match (req.prior.as_i64(), req.planned.as_i64()) {
+            (Some(before), Some(after)) => after < before,
+            _ => false,
+        }
+    }
+
+    fn sized() -> Block {
+        Block::new("test")
+            .attribute(Attribute::string("id").computed().use_state_for_unknown())
+            .attribute(
+                Attribute::number("size")
+                    .required()
+                    .requires_replace_if(shrinks, "Lowering it replaces the object."),
+            )
+    }
+
+    #[test]
+    fn requires_replace_if_replaces_only_when_the_check_says_so() {
+        let prior = Value::object()
+            .with("id", Value::string("1"))
+            .with("size", Value::int(10));
+        let plan = |size: i64| {
+            let config = Value::object().with("size", Value::int(size));
+            let proposed = prior.clone().with("size", Value::int(size));
+            plan_from_schema(&sized(), &config, &prior, &proposed).1
+        };
+        assert_eq!(plan(5), vec![AttrPath::root("size")]);
+        assert!(plan(20).is_empty(), "growing is an update");
+        assert!(plan(10).is_empty(), "no change, no question");
+    }
+
+    #[test]
+    fn requires_replace_if_is_not_asked_on_create_or_without_a_change() {
+        fn never_asked(_: &ReplaceIfRequest) -> bool {
+            panic!("RequiresReplaceIf consulted")
+        }
+        let block = Block::new("test").attribute(
+            Attribute::number("size")
+                .required()
+                .requires_replace_if(never_asked, "never"),
+        );
+        let config = Value::object().with("size", Value::int(1));
+        let (_, replace) = plan_from_schema(&block, &config, &Value::Null, &config);
+        assert!(replace.is_empty());
+        let (_, replace) = plan_from_schema(&block, &config, &config, &config);
+        assert!(replace.is_empty());
     }
 }
