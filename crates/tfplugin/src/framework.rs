@@ -43,6 +43,22 @@ impl Private {
     pub fn remove(&mut self, key: &str) {
         self.0.remove(key);
     }
+    /// The whole map read as one struct, e.g. a `#[derive(Deserialize)]` type
+    /// with `#[serde(default)]` so missing keys take their defaults. Data that
+    /// does not fit (written by another provider version) gives `T::default()`.
+    pub fn decode<T: serde::de::DeserializeOwned + Default>(&self) -> T {
+        let object = self.0.clone().into_iter().collect();
+        serde_json::from_value(serde_json::Value::Object(object)).unwrap_or_default()
+    }
+    /// A struct as the whole map, one key per field; fields the struct skips
+    /// (`#[serde(skip_serializing_if = "Option::is_none")]`) are left out. A
+    /// value that is not a struct or map with string keys gives an empty map.
+    pub fn encode<T: serde::Serialize>(value: &T) -> Private {
+        match serde_json::to_value(value) {
+            Ok(serde_json::Value::Object(object)) => Private(object.into_iter().collect()),
+            _ => Private::default(),
+        }
+    }
 }
 
 /// The provider itself: its schema, its configuration and what it offers.
@@ -180,4 +196,60 @@ pub trait EphemeralResource: Send + Sync + 'static {
         None
     }
     async fn close(&self, _private: &Private, _diags: &mut Diagnostics) {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::{Deserialize, Serialize};
+
+    #[derive(Debug, Default, PartialEq, Serialize, Deserialize)]
+    #[serde(default)]
+    struct Minted {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        key_id: Option<String>,
+        imported: bool,
+        unrevoked: Vec<String>,
+    }
+
+    #[test]
+    fn typed_private_state_round_trips_through_the_bytes() {
+        let minted = Minted {
+            key_id: Some("k1".into()),
+            imported: true,
+            unrevoked: vec!["k0".into()],
+        };
+        let private = Private::encode(&minted);
+        assert_eq!(private.get("key_id"), Some(&serde_json::json!("k1")));
+        let back = Private::from_bytes(&private.to_bytes());
+        assert_eq!(back.decode::<Minted>(), minted);
+    }
+
+    #[test]
+    fn skipped_fields_are_left_out_and_missing_keys_default() {
+        let private = Private::encode(&Minted::default());
+        assert_eq!(private.get("key_id"), None);
+        assert_eq!(private.get("imported"), Some(&serde_json::json!(false)));
+
+        let mut partial = Private::default();
+        partial.set("imported", serde_json::json!(true));
+        partial.set("written_by_a_later_version", serde_json::json!(1));
+        let decoded: Minted = partial.decode();
+        assert_eq!(
+            decoded,
+            Minted {
+                imported: true,
+                ..Minted::default()
+            }
+        );
+        assert_eq!(Private::default().decode::<Minted>(), Minted::default());
+    }
+
+    #[test]
+    fn undecodable_private_state_gives_the_default() {
+        let mut wrong = Private::default();
+        wrong.set("imported", serde_json::json!("not a bool"));
+        assert_eq!(wrong.decode::<Minted>(), Minted::default());
+        assert_eq!(Private::encode(&42), Private::default());
+    }
 }
