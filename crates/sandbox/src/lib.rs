@@ -7,7 +7,7 @@
 //! contract. Tests change state out of band through [`SandboxState::with_tenant`].
 
 mod api_keys;
-pub mod catalogue;
+mod catalogue;
 pub mod conditions;
 pub mod faults;
 mod http;

@@ -212,19 +212,8 @@ fn customize(ctx: &Ctx, t: &mut TenantStore, role_id: i32, sid: i32, rest: &[&st
                 );
             }
             if let Some(item) = &item {
-                let allowed = catalogue::allowed_items(&customize_id);
-                if !allowed.contains(&item.as_str()) {
-                    let hint = catalogue::suggest_items(&customize_id, item);
-                    let hint = if hint.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" Did you mean: {}?", hint.join(", "))
-                    };
-                    v.push(
-                        "InvalidField",
-                        "itemIdentifier",
-                        &format!("'{item}' is not an item of {customize_id}.{hint}"),
-                    );
+                if let Err(reason) = catalogue::check_item(&customize_id, item) {
+                    v.push("InvalidField", "itemIdentifier", &reason);
                 } else if t.customize_items.values().any(|i| {
                     i.role_id == role_id && i.setting_id == sid && &i.item_identifier == item
                 }) {

@@ -505,10 +505,9 @@ impl TenantStore {
             },
         );
         let first_setting = self.next_ids.setting;
-        for f in catalogue::functions() {
+        for (module, function) in catalogue::functions() {
             let sid = self.next_ids.setting;
             self.next_ids.setting += 1;
-            let module = catalogue::find_module(f.module);
             self.settings.insert(
                 sid,
                 RoleSetting {
@@ -518,18 +517,18 @@ impl TenantStore {
                     edit_level: Level::None,
                     delete_level: Level::None,
                     inquire_level: Level::None,
-                    module_identifier: f.module_identifier.into(),
-                    module_name: f.module.into(),
-                    module_description: module.map_or(f.module, |m| m.description).into(),
-                    module_function_identifier: f.function_identifier.into(),
-                    module_function_name: f.function.into(),
-                    module_function_description: f.description.into(),
-                    my_all_flag: f.my_all,
-                    report_flag: f.report,
+                    module_identifier: module.module_identifier.clone(),
+                    module_name: module.module_name.clone(),
+                    module_description: module.module_description.clone(),
+                    module_function_identifier: function.module_function_identifier.clone(),
+                    module_function_name: function.module_function_name.clone(),
+                    module_function_description: function.module_function_description.clone(),
+                    my_all_flag: function.my_all_flag,
+                    report_flag: function.report_flag,
                     restrict_flag: false,
-                    custom_flag: f.customize.is_some(),
-                    customize_identifier: f.customize.map(str::to_string),
-                    sort_order: f.sort_order,
+                    custom_flag: function.customize_identifier.is_some(),
+                    customize_identifier: function.customize_identifier.clone(),
+                    sort_order: function.sort_order,
                     audit: Audit::new(by, now),
                 },
             );

@@ -386,7 +386,7 @@ async fn role_in_use_cannot_be_deleted() {
 async fn settings_created_per_role_and_patched() {
     let api = Api::start().await;
     let role = api.create_role("Umbrella").await;
-    let n = crate::catalogue::functions().len();
+    let n = crate::catalogue::functions().count();
     let all = api
         .get(&format!(
             "/system/securityRoles/{role}/settings?pageSize=1000"
