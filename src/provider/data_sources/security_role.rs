@@ -41,23 +41,9 @@ impl DataSource for SecurityRoleDataSource {
                 )
                 .attribute(Attribute::string("role_type").computed().description("The role type."))
                 .attribute(Attribute::bool("admin_flag").computed().description("Whether this is an administrator role."))
-                .attribute(Attribute::bool("inactive_flag").computed().description("Whether the role is inactive.")),
+                .attribute(Attribute::bool("inactive_flag").computed().description("Whether the role is inactive."))
+                .exactly_one_of(&["name", "id"]),
         )
-    }
-
-    async fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        let id = config.get("id");
-        let name = config.get("name");
-        if id.is_unknown() || name.is_unknown() {
-            return;
-        }
-        if id.is_null() == name.is_null() {
-            diags.attr_error(
-                AttrPath::root("name"),
-                "Invalid Attribute Combination",
-                "Exactly one of `id` or `name` must be set.",
-            );
-        }
     }
 
     async fn read(&self, config: &Value, diags: &mut Diagnostics) -> Value {
