@@ -16,10 +16,13 @@
 extern crate self as tfplugin;
 
 pub mod client;
+mod convert;
 pub mod diag;
 pub mod framework;
+mod handlers;
 pub mod log;
 pub mod model;
+mod plan;
 mod rules;
 pub mod schema;
 pub mod serve;
