@@ -3,19 +3,20 @@
 //! `request_timeout` durations. Nothing may panic, and what parses must be consistent.
 #![no_main]
 
-use connectwise_provider::provider::api_key::parse_key_ids;
+use connectwise_provider::provider::common::ids::parse_id_pair;
+use connectwise_provider::provider::common::permissions::split_named_id;
 use connectwise_provider::provider::config::parse_duration;
-use connectwise_provider::provider::role_permission::split_named_id;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(id) = std::str::from_utf8(data) else {
         return;
     };
-    if let Some((member, key)) = parse_key_ids(id) {
+    if let Some((member, key)) = parse_id_pair(id) {
         let (m, k) = id.split_once('/').expect("a parsed id has a slash");
         assert_eq!(m.trim().parse::<i32>().ok(), Some(member));
         assert_eq!(k.trim().parse::<i32>().ok(), Some(key));
+        assert!(member > 0 && key > 0, "record ids are positive");
     }
     if let Some((role, function)) = split_named_id(id) {
         assert!(!role.trim().is_empty(), "a role name is left");

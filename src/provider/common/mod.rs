@@ -3,3 +3,6 @@
 
 pub mod ids;
 pub mod roles;
+pub mod claims;
+pub mod permissions;
+pub mod settings;

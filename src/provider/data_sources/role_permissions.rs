@@ -6,12 +6,66 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 
 use crate::provider::common::ids::parse_record_id;
+use crate::provider::common::permissions::{LEVEL_ATTRS, level_name};
+use crate::provider::common::settings::{
+    function_of_row, grants_anything, is_customizable, list_rows, read_rows_action,
+    row_identifiers, row_levels, row_names,
+};
 use crate::provider::config::Handle;
 use crate::provider::diag::client_error;
-use crate::provider::role_permission::{
-    LEVEL_ATTRS, function_of_row, grants_anything, is_customizable, level_value, row_names,
+use api_client::SecurityRoleSetting;
+use tfplugin::{
+    AttrPath, Attribute, Block, DataSource, Diagnostics, Model, Schema, Type, Val, Value,
 };
-use tfplugin::{AttrPath, Attribute, Block, DataSource, Diagnostics, Schema, Type, Value};
+
+/// The data source's attributes.
+#[derive(Model, Clone, Debug, Default, PartialEq)]
+pub struct RolePermissionsModel {
+    pub role_id: Val<String>,
+    pub granted_only: Val<bool>,
+    pub permissions: Val<Vec<RolePermissionRow>>,
+}
+
+/// One element of `permissions` (an object, see [`row_type`]).
+#[derive(Model, Clone, Debug, Default, PartialEq)]
+pub struct RolePermissionRow {
+    pub setting_id: String,
+    pub module: String,
+    pub module_identifier: Option<String>,
+    pub function: String,
+    pub function_identifier: Option<String>,
+    pub add_level: Val<String>,
+    pub edit_level: Val<String>,
+    pub delete_level: Val<String>,
+    pub inquire_level: Val<String>,
+    pub my_all: bool,
+    pub customizable: bool,
+    pub granted: bool,
+}
+
+impl RolePermissionRow {
+    /// A settings row as the data source shows it.
+    fn from_row(r: &SecurityRoleSetting) -> RolePermissionRow {
+        let f = function_of_row(r);
+        let (module, function) = row_names(r);
+        let (module_identifier, function_identifier) = row_identifiers(r, f);
+        let [add_level, edit_level, delete_level, inquire_level] = row_levels(r).map(level_name);
+        RolePermissionRow {
+            setting_id: r.id.to_string(),
+            module,
+            module_identifier,
+            function,
+            function_identifier,
+            add_level,
+            edit_level,
+            delete_level,
+            inquire_level,
+            my_all: r.my_all_flag.unwrap_or_else(|| f.is_some_and(|f| f.my_all)),
+            customizable: is_customizable(r, f),
+            granted: grants_anything(r),
+        }
+    }
+}
 
 pub struct RolePermissionsDataSource {
     handle: Handle,
@@ -80,7 +134,10 @@ impl DataSource for RolePermissionsDataSource {
     }
 
     async fn read(&self, config: &Value, diags: &mut Diagnostics) -> Value {
-        let Some(role_id) = config.get("role_id").as_str().and_then(parse_record_id) else {
+        let Some(config) = RolePermissionsModel::decode_into(config, diags) else {
+            return Value::Null;
+        };
+        let Some(role_id) = config.role_id.as_str().and_then(parse_record_id) else {
             diags.attr_error(
                 AttrPath::root("role_id"),
                 "Invalid role id",
@@ -91,9 +148,9 @@ impl DataSource for RolePermissionsDataSource {
         let Some(cw) = self.handle.connectwise(diags) else {
             return Value::Null;
         };
-        let rows = match cw.role_settings().list(role_id).await {
-            Ok(rows) => rows,
-            Err(e) if e.is_not_found() => {
+        let rows = match list_rows(&cw, role_id).await {
+            Ok(Some(rows)) => rows,
+            Ok(None) => {
                 diags.attr_error(
                     AttrPath::root("role_id"),
                     "Security role not found",
@@ -102,53 +159,39 @@ impl DataSource for RolePermissionsDataSource {
                 return Value::Null;
             }
             Err(e) => {
-                client_error(
-                    diags,
-                    &format!("read the permissions of security role {role_id}"),
-                    &e,
-                );
+                client_error(diags, &read_rows_action(role_id), &e);
                 return Value::Null;
             }
         };
-        let granted_only = config.get("granted_only").as_bool().unwrap_or(false);
-        let out: Vec<Value> = rows
+        let granted_only = config.granted_only.get().unwrap_or(false);
+        let permissions = rows
             .iter()
             .filter(|r| !granted_only || grants_anything(r))
-            .map(|r| {
-                let f = function_of_row(r);
-                let (module, function) = row_names(r);
-                let mut v = Value::object()
-                    .with("setting_id", Value::string(r.id.to_string()))
-                    .with("module", Value::string(module))
-                    .with(
-                        "module_identifier",
-                        Value::opt_string(
-                            r.module_identifier
-                                .clone()
-                                .or_else(|| f.map(|f| f.module_identifier.to_string())),
-                        ),
-                    )
-                    .with("function", Value::string(function))
-                    .with(
-                        "function_identifier",
-                        Value::opt_string(
-                            r.module_function_identifier
-                                .clone()
-                                .or_else(|| f.map(|f| f.function_identifier.to_string())),
-                        ),
-                    )
-                    .with(
-                        "my_all",
-                        Value::Bool(r.my_all_flag.unwrap_or_else(|| f.is_some_and(|f| f.my_all))),
-                    )
-                    .with("customizable", Value::Bool(is_customizable(r, f)))
-                    .with("granted", Value::Bool(grants_anything(r)));
-                for (attr, field) in LEVEL_ATTRS {
-                    v.set(attr, level_value(r.level(field)));
-                }
-                v
-            })
+            .map(RolePermissionRow::from_row)
             .collect();
-        config.clone().with("permissions", Value::List(out))
+        RolePermissionsModel {
+            permissions: Val::Known(permissions),
+            ..config
+        }
+        .encode()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tfplugin::model::check_model;
+
+    #[test]
+    fn the_models_match_the_schema() {
+        let schema = RolePermissionsDataSource::new(Handle::default()).schema();
+        assert_eq!(check_model::<RolePermissionsModel>(&schema.block), Ok(()));
+        let Type::Object(fields) = row_type() else {
+            panic!("permissions holds objects");
+        };
+        let fields: Vec<&str> = fields.keys().map(String::as_str).collect();
+        let mut names = RolePermissionRow::NAMES.to_vec();
+        names.sort_unstable();
+        assert_eq!(fields, names);
     }
 }

@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 
 use crate::catalogue;
-use tfplugin::{AttrPath, Attribute, Block, DataSource, Diagnostics, Schema, Type, Value};
+use tfplugin::{
+    AttrPath, Attribute, Block, DataSource, Diagnostics, Model, Schema, Type, Val, Value,
+};
 
 pub struct SecurityModulesDataSource;
 
@@ -37,28 +39,49 @@ fn function_type() -> Type {
     ]))
 }
 
-fn function_value(f: &catalogue::Function) -> Value {
-    Value::object()
-        .with("module", Value::string(f.module))
-        .with("module_identifier", Value::string(f.module_identifier))
-        .with("function", Value::string(f.function))
-        .with("function_identifier", Value::string(f.function_identifier))
-        .with("description", Value::string(f.description))
-        .with("my_all", Value::Bool(f.my_all))
-        .with("report", Value::Bool(f.report))
-        .with("customizable", Value::Bool(f.customize.is_some()))
-        .with("customize_identifier", Value::opt_string(f.customize))
-        .with(
-            "allowed_items",
-            Value::List(
-                f.customize
-                    .map(catalogue::allowed_items)
-                    .unwrap_or_default()
-                    .iter()
-                    .map(|i| Value::string(*i))
-                    .collect(),
-            ),
-        )
+/// The data source's attributes.
+#[derive(Model, Clone, Debug, Default, PartialEq)]
+pub struct SecurityModulesModel {
+    pub module: Val<String>,
+    pub functions: Val<Vec<FunctionRow>>,
+}
+
+/// One element of `functions` (an object, see [`function_type`]).
+#[derive(Model, Clone, Debug, Default, PartialEq)]
+pub struct FunctionRow {
+    pub module: String,
+    pub module_identifier: String,
+    pub function: String,
+    pub function_identifier: String,
+    pub description: String,
+    pub my_all: bool,
+    pub report: bool,
+    pub customizable: bool,
+    pub customize_identifier: Option<String>,
+    pub allowed_items: Vec<String>,
+}
+
+impl FunctionRow {
+    fn of(f: &catalogue::Function) -> FunctionRow {
+        FunctionRow {
+            module: f.module.to_string(),
+            module_identifier: f.module_identifier.to_string(),
+            function: f.function.to_string(),
+            function_identifier: f.function_identifier.to_string(),
+            description: f.description.to_string(),
+            my_all: f.my_all,
+            report: f.report,
+            customizable: f.customize.is_some(),
+            customize_identifier: f.customize.map(str::to_string),
+            allowed_items: f
+                .customize
+                .map(catalogue::allowed_items)
+                .unwrap_or_default()
+                .iter()
+                .map(|i| i.to_string())
+                .collect(),
+        }
+    }
 }
 
 #[async_trait]
@@ -99,7 +122,10 @@ impl DataSource for SecurityModulesDataSource {
     }
 
     async fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        if let Some(m) = config.get("module").as_str()
+        let Some(config) = SecurityModulesModel::decode_into(config, diags) else {
+            return;
+        };
+        if let Some(m) = config.module.as_str()
             && catalogue::find_module(m).is_none()
         {
             let names: Vec<&str> = catalogue::modules().iter().map(|m| m.name).collect();
@@ -114,16 +140,39 @@ impl DataSource for SecurityModulesDataSource {
         }
     }
 
-    async fn read(&self, config: &Value, _diags: &mut Diagnostics) -> Value {
-        let module = config
-            .get("module")
-            .as_str()
-            .and_then(catalogue::find_module);
-        let functions: Vec<Value> = catalogue::functions()
+    async fn read(&self, config: &Value, diags: &mut Diagnostics) -> Value {
+        let Some(config) = SecurityModulesModel::decode_into(config, diags) else {
+            return Value::Null;
+        };
+        let module = config.module.as_str().and_then(catalogue::find_module);
+        let functions = catalogue::functions()
             .iter()
             .filter(|f| module.is_none_or(|m| m.name == f.module))
-            .map(function_value)
+            .map(FunctionRow::of)
             .collect();
-        config.clone().with("functions", Value::List(functions))
+        SecurityModulesModel {
+            functions: Val::Known(functions),
+            ..config
+        }
+        .encode()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tfplugin::model::check_model;
+
+    #[test]
+    fn the_models_match_the_schema() {
+        let schema = SecurityModulesDataSource::new().schema();
+        assert_eq!(check_model::<SecurityModulesModel>(&schema.block), Ok(()));
+        let Type::Object(fields) = function_type() else {
+            panic!("functions holds objects");
+        };
+        let fields: Vec<&str> = fields.keys().map(String::as_str).collect();
+        let mut names = FunctionRow::NAMES.to_vec();
+        names.sort_unstable();
+        assert_eq!(fields, names);
     }
 }
