@@ -23,7 +23,11 @@ async fn main() -> ExitCode {
     if args.first().map(String::as_str) == Some("generate-imports") {
         return generate_imports(&args[1..]).await;
     }
-    tfplugin::log::init("provider.terraform-provider-connectwise");
+    // The provider's own crates log at the level TF_LOG asks for (the REST clients included).
+    tfplugin::log::init(
+        "provider.terraform-provider-connectwise",
+        &["connectwise_provider", "terraform_provider", "api_client"],
+    );
     match tfplugin::serve(Arc::new(ConnectWiseProvider::new())).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -28,26 +28,30 @@ pub fn level_from_env() -> Option<Level> {
 }
 
 /// Installs the hclog writer as the global subscriber (once; later calls do nothing).
-pub fn init(module: &'static str) {
+/// `own_targets` are the target prefixes (crate names) of the provider's own code, logged at
+/// the level Terraform asks for; everything else (the HTTP/2 and TLS libraries' frame-by-frame
+/// chatter) only from INFO up.
+pub fn init(module: &'static str, own_targets: &'static [&'static str]) {
     let max = level_from_env().unwrap_or(Level::WARN);
-    let subscriber = Registry::default().with(HclogLayer { module, max });
+    let subscriber = Registry::default().with(HclogLayer {
+        module,
+        max,
+        own_targets,
+    });
     let _ = tracing::subscriber::set_global_default(subscriber);
 }
 
 struct HclogLayer {
     module: &'static str,
     max: Level,
+    own_targets: &'static [&'static str],
 }
 
 impl HclogLayer {
-    /// Our own events at the wanted level; the HTTP/2 and TLS libraries'
-    /// frame-by-frame chatter only from INFO up.
     fn max_for(&self, target: &str) -> Level {
-        if target.starts_with("connectwise_provider") || target.starts_with("terraform_provider") {
-            self.max
-        } else {
-            self.max.min(Level::INFO)
-        }
+        let own = target.starts_with("tfplugin")
+            || self.own_targets.iter().any(|t| target.starts_with(t));
+        if own { self.max } else { self.max.min(Level::INFO) }
     }
 }
 
@@ -126,4 +130,22 @@ fn now_rfc3339() -> String {
     time::OffsetDateTime::now_utc()
         .format(&fmt)
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn own_targets_get_the_wanted_level_and_libraries_info() {
+        let layer = HclogLayer {
+            module: "provider.test",
+            max: Level::TRACE,
+            own_targets: &["my_provider", "my_client"],
+        };
+        assert_eq!(layer.max_for("my_client::http"), Level::TRACE);
+        assert_eq!(layer.max_for("my_provider"), Level::TRACE);
+        assert_eq!(layer.max_for("tfplugin::server"), Level::TRACE);
+        assert_eq!(layer.max_for("h2::codec"), Level::INFO);
+    }
 }
