@@ -5,98 +5,154 @@ use std::time::Duration;
 
 use api_client::umbrella::{Umbrella, UmbrellaConfig};
 use api_client::{ConnectWise, ConnectWiseConfig, Secret};
-use tfplugin::{AttrPath, Attribute, Block, Diagnostics, Schema, Validator, Value};
+use tfplugin::{
+    AttrPath, Attribute, Block, Diagnostics, Model, Schema, Sensitive, Validator, Value,
+};
 
-/// One provider setting: its attribute, its environment variable and its doc.
-struct Setting {
+/// The provider block. After `reject_unknown` no value in it is unknown, so null is `None`.
+#[derive(Model, Clone, Debug, Default, PartialEq)]
+pub struct ProviderModel {
+    pub site: Option<String>,
+    pub company_id: Option<String>,
+    pub public_key: Option<String>,
+    pub private_key: Option<Sensitive>,
+    pub client_id: Option<String>,
+    pub codebase: Option<String>,
+    pub api_version: Option<String>,
+    pub request_timeout: Option<String>,
+    /// Numbers as Terraform sends them; only whole ones are used (see [`whole`]).
+    pub max_retries: Option<f64>,
+    pub requests_per_minute: Option<f64>,
+    pub umbrella: Option<UmbrellaModel>,
+}
+
+/// The provider's `umbrella` block.
+#[derive(Model, Clone, Debug, Default, PartialEq)]
+pub struct UmbrellaModel {
+    pub api_key: Option<String>,
+    pub api_secret: Option<Sensitive>,
+    pub base_url: Option<String>,
+    pub org_id: Option<String>,
+}
+
+/// One provider setting: its attribute, its environment variable, its doc, and where the block
+/// `M` keeps its value.
+struct Setting<M> {
     attr: &'static str,
     env: &'static str,
     sensitive: bool,
     doc: &'static str,
+    value: fn(&M) -> Option<&str>,
 }
 
-const CONNECTWISE_SETTINGS: &[Setting] = &[
+impl<M> Setting<M> {
+    /// The configured value, or the environment variable's, if either is non-empty.
+    fn lookup(&self, block: &M) -> Option<String> {
+        (self.value)(block)
+            .map(str::to_string)
+            .or_else(|| std::env::var(self.env).ok())
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    }
+}
+
+/// `site`, `company_id`, `public_key`, `private_key`, `client_id`: all needed for ConnectWise.
+static CONNECTWISE_SETTINGS: [Setting<ProviderModel>; 5] = [
     Setting {
         attr: "site",
         env: "CONNECTWISE_SITE",
         sensitive: false,
         doc: "ConnectWise Manage API host, e.g. `api-na.myconnectwise.net` (HTTPS implied), or a full base URL such as the sandbox's `http://127.0.0.1:8080`.",
+        value: |m| m.site.as_deref(),
     },
     Setting {
         attr: "company_id",
         env: "CONNECTWISE_COMPANY_ID",
         sensitive: false,
         doc: "The company id typed at the ConnectWise login screen.",
+        value: |m| m.company_id.as_deref(),
     },
     Setting {
         attr: "public_key",
         env: "CONNECTWISE_PUBLIC_KEY",
         sensitive: false,
         doc: "Public key of the API member the provider acts as.",
+        value: |m| m.public_key.as_deref(),
     },
     Setting {
         attr: "private_key",
         env: "CONNECTWISE_PRIVATE_KEY",
         sensitive: true,
         doc: "Private key of the API member the provider acts as.",
+        value: |m| m.private_key.as_ref().map(|s| s.0.as_str()),
     },
     Setting {
         attr: "client_id",
         env: "CONNECTWISE_CLIENT_ID",
         sensitive: false,
         doc: "The integration's clientId GUID from developer.connectwise.com, sent on every call.",
+        value: |m| m.client_id.as_deref(),
     },
 ];
 
-const OPTIONAL_SETTINGS: &[Setting] = &[
+/// `codebase`, `api_version`, `request_timeout`.
+static OPTIONAL_SETTINGS: [Setting<ProviderModel>; 3] = [
     Setting {
         attr: "codebase",
         env: "CONNECTWISE_CODEBASE",
         sensitive: false,
         doc: "Codebase path such as `v2025_1/`. Discovered through `/login/companyinfo/<company_id>` when unset.",
+        value: |m| m.codebase.as_deref(),
     },
     Setting {
         attr: "api_version",
         env: "CONNECTWISE_API_VERSION",
         sensitive: false,
         doc: "API version pinned in the `Accept` header. Defaults to `2025.1`.",
+        value: |m| m.api_version.as_deref(),
     },
     Setting {
         attr: "request_timeout",
         env: "CONNECTWISE_REQUEST_TIMEOUT",
         sensitive: false,
         doc: "Time limit of one HTTP request, as a duration such as `30s` or `2m`. Defaults to `30s`.",
+        value: |m| m.request_timeout.as_deref(),
     },
 ];
 
-const UMBRELLA_SETTINGS: &[Setting] = &[
+/// `api_key`, `api_secret`, `base_url`, `org_id`.
+static UMBRELLA_SETTINGS: [Setting<UmbrellaModel>; 4] = [
     Setting {
         attr: "api_key",
         env: "UMBRELLA_API_KEY",
         sensitive: false,
         doc: "Umbrella API key (admin scope) of the MSP or MSSP console.",
+        value: |m| m.api_key.as_deref(),
     },
     Setting {
         attr: "api_secret",
         env: "UMBRELLA_API_SECRET",
         sensitive: true,
         doc: "Umbrella API secret belonging to `api_key`.",
+        value: |m| m.api_secret.as_ref().map(|s| s.0.as_str()),
     },
     Setting {
         attr: "base_url",
         env: "UMBRELLA_BASE_URL",
         sensitive: false,
         doc: "Umbrella API base URL. Defaults to `https://api.umbrella.com`; Umbrella for Government uses another host.",
+        value: |m| m.base_url.as_deref(),
     },
     Setting {
         attr: "org_id",
         env: "UMBRELLA_ORG_ID",
         sensitive: false,
         doc: "Organization id of a child organization to act on (sent as `X-Umbrella-OrgId` when requesting the token).",
+        value: |m| m.org_id.as_deref(),
     },
 ];
 
-fn string_attr(s: &Setting) -> Attribute {
+fn string_attr<M>(s: &Setting<M>) -> Attribute {
     let mut a = Attribute::string(s.attr).optional().description(&format!(
         "{} Falls back to the `{}` environment variable.",
         s.doc, s.env
@@ -114,7 +170,7 @@ pub fn provider_schema() -> Schema {
          role and its permissions, the API member and its key, and the PSA credentials in the \
          Umbrella MSP/MSSP console. Every argument falls back to an environment variable.",
     );
-    for s in CONNECTWISE_SETTINGS.iter().chain(OPTIONAL_SETTINGS) {
+    for s in CONNECTWISE_SETTINGS.iter().chain(&OPTIONAL_SETTINGS) {
         block = block.attribute(string_attr(s));
     }
     block = block.attribute(
@@ -147,7 +203,7 @@ pub fn provider_schema() -> Schema {
         "Credentials of the Umbrella MSP/MSSP console. Needed only by the `umbrella_*` resources \
          and data sources.",
     );
-    for s in UMBRELLA_SETTINGS {
+    for s in &UMBRELLA_SETTINGS {
         umbrella = umbrella.attribute(string_attr(s));
     }
     Schema::new(block.block(umbrella.into_single("umbrella")))
@@ -221,15 +277,21 @@ impl Handle {
         if diags.has_errors() {
             return;
         }
-        let connectwise = build_connectwise(config);
-        let umbrella = build_umbrella(config.get("umbrella"), max_retries(config));
+        let Some(config) = ProviderModel::decode_into(config, diags) else {
+            return;
+        };
+        let connectwise = build_connectwise(&config);
+        let umbrella = build_umbrella(
+            &config.umbrella.clone().unwrap_or_default(),
+            max_retries(&config),
+        );
         // A block that names ConnectWise settings but misses some is an error
         // right away; a configuration with no ConnectWise settings at all (an
         // Umbrella-only one) hears about it only if it uses a ConnectWise object.
         if let Err(p) = &connectwise {
             let any_given = CONNECTWISE_SETTINGS
                 .iter()
-                .any(|s| lookup(config, s).is_some());
+                .any(|s| s.lookup(&config).is_some());
             if any_given {
                 diags.error(p.summary.clone(), p.detail.clone());
             }
@@ -262,18 +324,19 @@ fn reject_unknown(config: &Value, path: &AttrPath, diags: &mut Diagnostics) {
     }
 }
 
-/// The configured value, or the environment variable's, if either is non-empty.
-fn lookup(block: &Value, s: &Setting) -> Option<String> {
-    block
-        .get(s.attr)
-        .as_str()
-        .map(str::to_string)
-        .or_else(|| std::env::var(s.env).ok())
-        .map(|v| v.trim().to_string())
-        .filter(|v| !v.is_empty())
+/// A number Terraform sent, when it is whole.
+fn whole(n: f64) -> Option<i64> {
+    (n.fract() == 0.0 && n.abs() < 9.0e15).then_some(n as i64)
 }
 
-fn missing(settings: Vec<&Setting>, prefix: &str, what: &str) -> ConfigProblem {
+/// A whole number from the block, else from the environment variable `env`.
+fn number(value: Option<f64>, env: &str) -> Option<i64> {
+    value
+        .and_then(whole)
+        .or_else(|| std::env::var(env).ok()?.trim().parse().ok())
+}
+
+fn missing<M>(settings: Vec<&Setting<M>>, prefix: &str, what: &str) -> ConfigProblem {
     let list = settings
         .iter()
         .map(|s| {
@@ -290,44 +353,32 @@ fn missing(settings: Vec<&Setting>, prefix: &str, what: &str) -> ConfigProblem {
     }
 }
 
-fn build_connectwise(config: &Value) -> Result<ConnectWise, ConfigProblem> {
-    let values: Vec<(&Setting, Option<String>)> = CONNECTWISE_SETTINGS
-        .iter()
-        .map(|s| (s, lookup(config, s)))
-        .collect();
-    let absent: Vec<&Setting> = values
-        .iter()
-        .filter(|(_, v)| v.is_none())
-        .map(|(s, _)| *s)
-        .collect();
-    if !absent.is_empty() {
+fn build_connectwise(config: &ProviderModel) -> Result<ConnectWise, ConfigProblem> {
+    let values = CONNECTWISE_SETTINGS.each_ref().map(|s| s.lookup(config));
+    let [
+        Some(site),
+        Some(company),
+        Some(public),
+        Some(private),
+        Some(client),
+    ] = values.clone()
+    else {
+        let absent = CONNECTWISE_SETTINGS
+            .iter()
+            .zip(&values)
+            .filter(|(_, v)| v.is_none())
+            .map(|(s, _)| s)
+            .collect();
         return Err(missing(absent, "", "ConnectWise"));
-    }
-    let get = |attr: &str| -> String {
-        values
-            .iter()
-            .find(|(s, _)| s.attr == attr)
-            .and_then(|(_, v)| v.clone())
-            .unwrap_or_default()
     };
-    let mut cfg = ConnectWiseConfig::new(
-        get("site"),
-        get("company_id"),
-        get("public_key"),
-        Secret::new(get("private_key")),
-        get("client_id"),
-    );
-    let opt = |attr: &str| {
-        OPTIONAL_SETTINGS
-            .iter()
-            .find(|s| s.attr == attr)
-            .and_then(|s| lookup(config, s))
-    };
-    cfg.codebase = opt("codebase");
-    if let Some(v) = opt("api_version") {
+    let mut cfg = ConnectWiseConfig::new(site, company, public, Secret::new(private), client);
+    let [codebase, api_version, request_timeout] =
+        OPTIONAL_SETTINGS.each_ref().map(|s| s.lookup(config));
+    cfg.codebase = codebase;
+    if let Some(v) = api_version {
         cfg.api_version = v;
     }
-    if let Some(t) = opt("request_timeout") {
+    if let Some(t) = request_timeout {
         cfg.request_timeout = parse_duration(&t).ok_or_else(|| ConfigProblem {
             summary: "Invalid request_timeout".into(),
             detail: format!(
@@ -338,13 +389,10 @@ fn build_connectwise(config: &Value) -> Result<ConnectWise, ConfigProblem> {
     if let Some(r) = max_retries(config) {
         cfg.max_retries = r;
     }
-    let rate = config.get("requests_per_minute").as_i64().or_else(|| {
-        std::env::var("CONNECTWISE_REQUESTS_PER_MINUTE")
-            .ok()?
-            .trim()
-            .parse()
-            .ok()
-    });
+    let rate = number(
+        config.requests_per_minute,
+        "CONNECTWISE_REQUESTS_PER_MINUTE",
+    );
     if let Some(r) = rate {
         cfg.requests_per_minute = u32::try_from(r).ok().filter(|r| *r > 0);
     }
@@ -358,24 +406,13 @@ fn build_connectwise(config: &Value) -> Result<ConnectWise, ConfigProblem> {
 }
 
 /// `max_retries` from the block or `CONNECTWISE_MAX_RETRIES` (both clients use it).
-fn max_retries(config: &Value) -> Option<u32> {
-    config
-        .get("max_retries")
-        .as_i64()
-        .or_else(|| {
-            std::env::var("CONNECTWISE_MAX_RETRIES")
-                .ok()?
-                .trim()
-                .parse()
-                .ok()
-        })
-        .map(|r| r.clamp(0, 10) as u32)
+fn max_retries(config: &ProviderModel) -> Option<u32> {
+    number(config.max_retries, "CONNECTWISE_MAX_RETRIES").map(|r| r.clamp(0, 10) as u32)
 }
 
-fn build_umbrella(block: &Value, retries: Option<u32>) -> Result<Umbrella, ConfigProblem> {
-    let key = lookup(block, &UMBRELLA_SETTINGS[0]);
-    let secret = lookup(block, &UMBRELLA_SETTINGS[1]);
-    let absent: Vec<&Setting> = [
+fn build_umbrella(block: &UmbrellaModel, retries: Option<u32>) -> Result<Umbrella, ConfigProblem> {
+    let [key, secret, base_url, org_id] = UMBRELLA_SETTINGS.each_ref().map(|s| s.lookup(block));
+    let absent: Vec<&Setting<UmbrellaModel>> = [
         (&UMBRELLA_SETTINGS[0], &key),
         (&UMBRELLA_SETTINGS[1], &secret),
     ]
@@ -392,10 +429,10 @@ fn build_umbrella(block: &Value, retries: Option<u32>) -> Result<Umbrella, Confi
         return Err(p);
     }
     let mut cfg = UmbrellaConfig::new(key.unwrap_or_default(), secret.unwrap_or_default());
-    if let Some(url) = lookup(block, &UMBRELLA_SETTINGS[2]) {
+    if let Some(url) = base_url {
         cfg.base_url = url;
     }
-    cfg.org_id = lookup(block, &UMBRELLA_SETTINGS[3]);
+    cfg.org_id = org_id;
     if let Some(r) = retries {
         cfg.max_retries = r;
     }
@@ -433,6 +470,7 @@ pub fn parse_duration(text: &str) -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tfplugin::model::check_model;
 
     #[test]
     fn durations_parse_like_terraform_timeouts() {
@@ -442,6 +480,71 @@ mod tests {
         assert_eq!(parse_duration("abc"), None);
         assert_eq!(parse_duration("10x"), None);
         assert_eq!(parse_duration("5m3"), None);
+    }
+
+    #[test]
+    fn the_models_match_the_schema() {
+        let schema = provider_schema();
+        assert_eq!(check_model::<ProviderModel>(&schema.block), Ok(()));
+        let umbrella = schema.block.blocks.iter().find(|b| b.name == "umbrella");
+        assert_eq!(
+            umbrella.map(|b| check_model::<UmbrellaModel>(&b.block)),
+            Some(Ok(()))
+        );
+    }
+
+    #[test]
+    fn settings_read_their_own_fields() {
+        let model = ProviderModel {
+            site: Some("s".into()),
+            company_id: Some("c".into()),
+            public_key: Some("p".into()),
+            private_key: Some(Sensitive("k".into())),
+            client_id: Some("i".into()),
+            codebase: Some("b".into()),
+            api_version: Some("v".into()),
+            request_timeout: Some("t".into()),
+            ..ProviderModel::default()
+        };
+        let values: Vec<Option<&str>> = CONNECTWISE_SETTINGS
+            .iter()
+            .chain(&OPTIONAL_SETTINGS)
+            .map(|s| (s.value)(&model))
+            .collect();
+        let attrs: Vec<&str> = CONNECTWISE_SETTINGS
+            .iter()
+            .chain(&OPTIONAL_SETTINGS)
+            .map(|s| s.attr)
+            .collect();
+        let names = [
+            "site",
+            "company_id",
+            "public_key",
+            "private_key",
+            "client_id",
+            "codebase",
+            "api_version",
+            "request_timeout",
+        ];
+        assert_eq!(attrs, names);
+        let expected = ["s", "c", "p", "k", "i", "b", "v", "t"].map(Some);
+        assert_eq!(values, expected);
+        let umbrella = UmbrellaModel {
+            api_key: Some("a".into()),
+            api_secret: Some(Sensitive("x".into())),
+            base_url: Some("u".into()),
+            org_id: Some("o".into()),
+        };
+        let attrs = UMBRELLA_SETTINGS.each_ref().map(|s| s.attr);
+        assert_eq!(attrs, ["api_key", "api_secret", "base_url", "org_id"]);
+        let values = UMBRELLA_SETTINGS.each_ref().map(|s| (s.value)(&umbrella));
+        assert_eq!(values, ["a", "x", "u", "o"].map(Some));
+    }
+
+    #[test]
+    fn only_whole_numbers_count() {
+        assert_eq!(whole(3.0), Some(3));
+        assert_eq!(whole(2.5), None);
     }
 
     #[test]

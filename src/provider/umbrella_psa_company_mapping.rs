@@ -5,13 +5,14 @@
 
 use async_trait::async_trait;
 
+use super::common::nullable::decode_nullable;
 use super::config::Handle;
 use super::diag::{bad_import_id, umbrella_error, umbrella_error_on};
 use api_client::umbrella::psa::MAX_PSA_COMPANY_ID_LEN;
 use api_client::umbrella::{Customer, Umbrella, UmbrellaError};
 use tfplugin::{
-    ApplyRequest, AttrPath, Attribute, Block, Diagnostics, PlanRequest, PlanResponse, ReadRequest,
-    Resource, Schema, StateResponse, Validator, Value,
+    ApplyRequest, AttrPath, Attribute, Block, Diagnostics, Model, PlanRequest, PlanResponse,
+    ReadRequest, Resource, Schema, StateResponse, Val, Validator, Value,
 };
 
 pub struct UmbrellaPsaCompanyMappingResource {
@@ -24,13 +25,30 @@ impl UmbrellaPsaCompanyMappingResource {
     }
 }
 
-/// The state of a mapping.
-fn mapping_state(customer_id: u64, customer_name: Option<&str>, psa_company_id: &str) -> Value {
-    Value::object()
-        .with("id", Value::string(customer_id.to_string()))
-        .with("customer_id", Value::int(customer_id as i64))
-        .with("customer_name", Value::opt_string(customer_name))
-        .with("psa_company_id", Value::string(psa_company_id))
+/// A mapping's attributes, as config, plan and state have them.
+#[derive(Model, Clone, Debug, Default, PartialEq)]
+pub struct MappingModel {
+    pub id: Val<String>,
+    pub customer_id: Val<i64>,
+    pub psa_company_id: Val<String>,
+    pub customer_name: Val<String>,
+}
+
+impl MappingModel {
+    /// The state of a mapping.
+    fn new(customer_id: u64, customer_name: Option<&str>, psa_company_id: &str) -> MappingModel {
+        MappingModel {
+            id: Val::Known(customer_id.to_string()),
+            customer_id: Val::Known(customer_id as i64),
+            psa_company_id: Val::Known(psa_company_id.to_string()),
+            customer_name: customer_name.map(str::to_string).into(),
+        }
+    }
+
+    /// The customer id, when known and not negative.
+    fn customer(&self) -> Option<u64> {
+        self.customer_id.get().and_then(|i| u64::try_from(i).ok())
+    }
 }
 
 /// A customer id is a positive whole number.
@@ -94,6 +112,55 @@ async fn unknown_customer(umbrella: &Umbrella, id: u64, diags: &mut Diagnostics)
     );
 }
 
+/// The schema of `connectwise_umbrella_psa_company_mapping`.
+pub fn mapping_schema() -> Schema {
+    Schema::new(
+        Block::new(
+            "The ConnectWise company of one managed customer of the Umbrella MSP/MSSP console \
+             (the \"ConnectWise Company ID\" per customer under MSP Settings > PSA Integration \
+             Details): the PSA integration files that customer's configuration and tickets \
+             under the ConnectWise company with this identifier. One resource per customer; \
+             combine with the `connectwise_umbrella_customers` data source and `for_each`. \
+             The mapping calls are not in Cisco's published API specification.",
+        )
+        .attribute(
+            Attribute::string("id")
+                .computed()
+                .use_state_for_unknown()
+                .description("The customer id, as a string. Import with it."),
+        )
+        .attribute(
+            Attribute::number("customer_id")
+                .required()
+                .requires_replace()
+                .validate(Validator::Custom(positive_whole_number))
+                .description(
+                    "Id of the managed customer (child organization) in Umbrella, from \
+                     `GET /admin/v2/managed/customers` (see the `connectwise_umbrella_customers` \
+                     data source). A positive whole number, checked against the console's customers at plan time.",
+                ),
+        )
+        .attribute(
+            Attribute::string("psa_company_id")
+                .required()
+                .validate(Validator::Length {
+                    min: 1,
+                    max: MAX_PSA_COMPANY_ID_LEN,
+                })
+                .description(
+                    "The ConnectWise company identifier (\"Company ID\" of the company in \
+                     ConnectWise, e.g. `AcmeDental`). Changes are made in place.",
+                ),
+        )
+        .attribute(
+            Attribute::string("customer_name")
+                .computed()
+                .use_state_for_unknown()
+                .description("The customer's name in Umbrella."),
+        ),
+    )
+}
+
 #[async_trait]
 impl Resource for UmbrellaPsaCompanyMappingResource {
     fn name(&self) -> &'static str {
@@ -101,51 +168,7 @@ impl Resource for UmbrellaPsaCompanyMappingResource {
     }
 
     fn schema(&self) -> Schema {
-        Schema::new(
-            Block::new(
-                "The ConnectWise company of one managed customer of the Umbrella MSP/MSSP console \
-                 (the \"ConnectWise Company ID\" per customer under MSP Settings > PSA Integration \
-                 Details): the PSA integration files that customer's configuration and tickets \
-                 under the ConnectWise company with this identifier. One resource per customer; \
-                 combine with the `connectwise_umbrella_customers` data source and `for_each`. \
-                 The mapping calls are not in Cisco's published API specification.",
-            )
-            .attribute(
-                Attribute::string("id")
-                    .computed()
-                    .use_state_for_unknown()
-                    .description("The customer id, as a string. Import with it."),
-            )
-            .attribute(
-                Attribute::number("customer_id")
-                    .required()
-                    .requires_replace()
-                    .validate(Validator::Custom(positive_whole_number))
-                    .description(
-                        "Id of the managed customer (child organization) in Umbrella, from \
-                         `GET /admin/v2/managed/customers` (see the `connectwise_umbrella_customers` \
-                         data source). A positive whole number, checked against the console's customers at plan time.",
-                    ),
-            )
-            .attribute(
-                Attribute::string("psa_company_id")
-                    .required()
-                    .validate(Validator::Length {
-                        min: 1,
-                        max: MAX_PSA_COMPANY_ID_LEN,
-                    })
-                    .description(
-                        "The ConnectWise company identifier (\"Company ID\" of the company in \
-                         ConnectWise, e.g. `AcmeDental`). Changes are made in place.",
-                    ),
-            )
-            .attribute(
-                Attribute::string("customer_name")
-                    .computed()
-                    .use_state_for_unknown()
-                    .description("The customer's name in Umbrella."),
-            ),
-        )
+        mapping_schema()
     }
 
     fn doc_sections(&self) -> &'static str {
@@ -166,26 +189,33 @@ impl Resource for UmbrellaPsaCompanyMappingResource {
         let Some(umbrella) = self.handle.umbrella(&mut resp.diags) else {
             return;
         };
-        let Some(id) = customer_id_of(req.config.get("customer_id")) else {
+        let diags = &mut resp.diags;
+        let (Some(config), Some(prior), Some(mut planned)) = (
+            MappingModel::decode_into(&req.config, diags),
+            decode_nullable::<MappingModel>(&req.prior, diags),
+            MappingModel::decode_into(&resp.planned, diags),
+        ) else {
+            return;
+        };
+        let Some(id) = config.customer() else {
             return; // unknown until apply; create reports a bad id then
         };
-        resp.planned.set("id", Value::string(id.to_string()));
-        let unchanged = customer_id_of(req.prior.get("customer_id")) == Some(id);
-        if unchanged {
-            return;
+        planned.id = Val::Known(id.to_string());
+        let unchanged = prior.and_then(|p| p.customer()) == Some(id);
+        if !unchanged && let Some(c) = lookup_customer(&umbrella, id, &mut resp.diags).await {
+            planned.customer_name = Val::Known(c.customer_name);
         }
-        if let Some(c) = lookup_customer(&umbrella, id, &mut resp.diags).await {
-            resp.planned
-                .set("customer_name", Value::string(&c.customer_name));
-        }
+        resp.planned = planned.encode();
     }
 
     async fn create(&self, req: &ApplyRequest, resp: &mut StateResponse) {
         let Some(umbrella) = self.handle.umbrella(&mut resp.diags) else {
             return;
         };
-        let plan = &req.planned;
-        let Some(id) = customer_id_of(plan.get("customer_id")) else {
+        let Some(plan) = MappingModel::decode_into(&req.planned, &mut resp.diags) else {
+            return;
+        };
+        let Some(id) = plan.customer() else {
             resp.diags.attr_error(
                 AttrPath::root("customer_id"),
                 "Invalid customer id",
@@ -193,8 +223,8 @@ impl Resource for UmbrellaPsaCompanyMappingResource {
             );
             return;
         };
-        let company = plan.get("psa_company_id").as_str().unwrap_or_default();
-        let name = match plan.get("customer_name").as_str() {
+        let company = plan.psa_company_id.as_str().unwrap_or_default();
+        let name = match plan.customer_name.as_str() {
             Some(n) => n.to_string(),
             None => match lookup_customer(&umbrella, id, &mut resp.diags).await {
                 Some(c) => c.customer_name,
@@ -202,7 +232,7 @@ impl Resource for UmbrellaPsaCompanyMappingResource {
             },
         };
         match umbrella.put_mapping(id, company).await {
-            Ok(m) => resp.state = mapping_state(id, Some(&name), &m.psa_company_id),
+            Ok(m) => resp.state = MappingModel::new(id, Some(&name), &m.psa_company_id).encode(),
             Err(e) if e.is_not_found() => unknown_customer(&umbrella, id, &mut resp.diags).await,
             Err(e) => umbrella_error(
                 &mut resp.diags,
@@ -216,16 +246,18 @@ impl Resource for UmbrellaPsaCompanyMappingResource {
         let Some(umbrella) = self.handle.umbrella(&mut resp.diags) else {
             return;
         };
-        let Some(id) = customer_id_of(req.state.get("customer_id")) else {
+        let Some(mut state) = MappingModel::decode_into(&req.state, &mut resp.diags) else {
+            return;
+        };
+        let Some(id) = state.customer() else {
             resp.state = Value::Null;
             return;
         };
         match umbrella.get_mapping(id).await {
             Ok(Some(m)) => {
-                let mut state = req.state.clone();
-                state.set("id", Value::string(id.to_string()));
-                state.set("psa_company_id", Value::string(&m.psa_company_id));
-                resp.state = state;
+                state.id = Val::Known(id.to_string());
+                state.psa_company_id = Val::Known(m.psa_company_id);
+                resp.state = state.encode();
             }
             // No mapping, or the customer itself is gone.
             Ok(None) => resp.state = Value::Null,
@@ -242,18 +274,24 @@ impl Resource for UmbrellaPsaCompanyMappingResource {
         let Some(umbrella) = self.handle.umbrella(&mut resp.diags) else {
             return;
         };
-        let plan = &req.planned;
-        let Some(id) = customer_id_of(plan.get("customer_id")) else {
+        let diags = &mut resp.diags;
+        let (Some(plan), Some(prior)) = (
+            MappingModel::decode_into(&req.planned, diags),
+            decode_nullable::<MappingModel>(&req.prior, diags),
+        ) else {
             return;
         };
-        let company = plan.get("psa_company_id").as_str().unwrap_or_default();
+        let Some(id) = plan.customer() else {
+            return;
+        };
+        let company = plan.psa_company_id.as_str().unwrap_or_default();
         match umbrella.put_mapping(id, company).await {
             Ok(m) => {
                 let name = plan
-                    .get("customer_name")
+                    .customer_name
                     .as_str()
-                    .or_else(|| req.prior.get("customer_name").as_str());
-                resp.state = mapping_state(id, name, &m.psa_company_id);
+                    .or_else(|| prior.as_ref().and_then(|p| p.customer_name.as_str()));
+                resp.state = MappingModel::new(id, name, &m.psa_company_id).encode();
             }
             Err(e) => umbrella_error(
                 &mut resp.diags,
@@ -267,7 +305,10 @@ impl Resource for UmbrellaPsaCompanyMappingResource {
         let Some(umbrella) = self.handle.umbrella(&mut resp.diags) else {
             return;
         };
-        let Some(id) = customer_id_of(req.prior.get("customer_id")) else {
+        let Some(prior) = MappingModel::decode_into(&req.prior, &mut resp.diags) else {
+            return;
+        };
+        let Some(id) = prior.customer() else {
             return;
         };
         if let Err(e) = umbrella.delete_mapping(id).await {
@@ -317,6 +358,28 @@ impl Resource for UmbrellaPsaCompanyMappingResource {
             Ok(c) => Some(c.customer_name),
             Err(_) => None,
         };
-        resp.state = mapping_state(customer_id, name.as_deref(), &mapping.psa_company_id);
+        resp.state =
+            MappingModel::new(customer_id, name.as_deref(), &mapping.psa_company_id).encode();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tfplugin::model::check_model;
+
+    #[test]
+    fn the_model_matches_the_schema() {
+        assert_eq!(check_model::<MappingModel>(&mapping_schema().block), Ok(()));
+    }
+
+    #[test]
+    fn a_negative_customer_id_is_none() {
+        let m = MappingModel {
+            customer_id: Val::Known(-3),
+            ..MappingModel::default()
+        };
+        assert_eq!(m.customer(), None);
+        assert_eq!(MappingModel::new(7, None, "Acme").customer(), Some(7));
     }
 }

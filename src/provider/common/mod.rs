@@ -6,3 +6,5 @@ pub mod roles;
 pub mod claims;
 pub mod permissions;
 pub mod settings;
+pub mod private_state;
+pub mod nullable;

@@ -7,7 +7,24 @@ use async_trait::async_trait;
 
 use crate::provider::config::Handle;
 use crate::provider::diag::umbrella_error;
-use tfplugin::{Attribute, Block, DataSource, Diagnostics, Schema, Type, Validator, Value};
+use tfplugin::{
+    Attribute, Block, DataSource, Diagnostics, Model, Schema, Type, Val, Validator, Value,
+};
+
+/// The data source's attributes.
+#[derive(Model, Clone, Debug, Default, PartialEq)]
+pub struct CustomersModel {
+    pub name_filter: Val<String>,
+    pub customers: Val<Vec<CustomerModel>>,
+}
+
+/// One element of `customers`.
+#[derive(Model, Clone, Debug, Default, PartialEq)]
+pub struct CustomerModel {
+    pub customer_id: i64,
+    pub customer_name: String,
+    pub seats: i64,
+}
 
 pub struct UmbrellaCustomersDataSource {
     handle: Handle,
@@ -27,6 +44,33 @@ fn customer_type() -> Type {
     ]))
 }
 
+/// The schema of the data source `connectwise_umbrella_customers`.
+pub fn customers_schema() -> Schema {
+    Schema::new(
+        Block::new(
+            "The managed customers (child organizations) of the Umbrella MSP/MSSP console the \
+             provider's `umbrella` block signs in to, e.g. to give each one a \
+             `connectwise_umbrella_psa_company_mapping` with `for_each`.",
+        )
+        .attribute(
+            Attribute::string("name_filter")
+                .optional()
+                .validate(Validator::Length { min: 1, max: 255 })
+                .description(
+                    "Keep only customers whose name contains this text (case-insensitive).",
+                ),
+        )
+        .attribute(
+            Attribute::of_type("customers", Type::list(customer_type()))
+                .computed()
+                .description(
+                    "The customers, ordered by id: `customer_id` (number; also the child \
+                     organization id), `customer_name` and `seats`.",
+                ),
+        ),
+    )
+}
+
 #[async_trait]
 impl DataSource for UmbrellaCustomersDataSource {
     fn name(&self) -> &'static str {
@@ -34,29 +78,7 @@ impl DataSource for UmbrellaCustomersDataSource {
     }
 
     fn schema(&self) -> Schema {
-        Schema::new(
-            Block::new(
-                "The managed customers (child organizations) of the Umbrella MSP/MSSP console the \
-                 provider's `umbrella` block signs in to, e.g. to give each one a \
-                 `connectwise_umbrella_psa_company_mapping` with `for_each`.",
-            )
-            .attribute(
-                Attribute::string("name_filter")
-                    .optional()
-                    .validate(Validator::Length { min: 1, max: 255 })
-                    .description(
-                        "Keep only customers whose name contains this text (case-insensitive).",
-                    ),
-            )
-            .attribute(
-                Attribute::of_type("customers", Type::list(customer_type()))
-                    .computed()
-                    .description(
-                        "The customers, ordered by id: `customer_id` (number; also the child \
-                         organization id), `customer_name` and `seats`.",
-                    ),
-            ),
-        )
+        customers_schema()
     }
 
     fn doc_sections(&self) -> &'static str {
@@ -71,6 +93,9 @@ impl DataSource for UmbrellaCustomersDataSource {
         let Some(umbrella) = self.handle.umbrella(diags) else {
             return Value::Null;
         };
+        let Some(mut model) = CustomersModel::decode_into(config, diags) else {
+            return Value::Null;
+        };
         let mut customers = match umbrella.list_customers().await {
             Ok(list) => list,
             Err(e) => {
@@ -78,20 +103,41 @@ impl DataSource for UmbrellaCustomersDataSource {
                 return Value::Null;
             }
         };
-        if let Some(filter) = config.get("name_filter").as_str() {
+        if let Some(filter) = model.name_filter.as_str() {
             let filter = filter.to_lowercase();
             customers.retain(|c| c.customer_name.to_lowercase().contains(&filter));
         }
         customers.sort_by_key(|c| c.customer_id);
         let list = customers
-            .iter()
-            .map(|c| {
-                Value::object()
-                    .with("customer_id", Value::int(c.customer_id as i64))
-                    .with("customer_name", Value::string(&c.customer_name))
-                    .with("seats", Value::int(c.seats as i64))
+            .into_iter()
+            .map(|c| CustomerModel {
+                customer_id: c.customer_id as i64,
+                customer_name: c.customer_name,
+                seats: c.seats as i64,
             })
             .collect();
-        config.clone().with("customers", Value::List(list))
+        model.customers = Val::Known(list);
+        model.encode()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tfplugin::model::check_model;
+
+    #[test]
+    fn the_models_match_the_schema() {
+        assert_eq!(
+            check_model::<CustomersModel>(&customers_schema().block),
+            Ok(())
+        );
+        let element: Vec<String> = match customer_type() {
+            Type::Object(fields) => fields.into_keys().collect(),
+            _ => Vec::new(),
+        };
+        let mut model = CustomerModel::NAMES.to_vec();
+        model.sort_unstable();
+        assert_eq!(model, element);
     }
 }
