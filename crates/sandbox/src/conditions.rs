@@ -72,106 +72,97 @@ fn tokenize(input: &str) -> Result<Vec<Tok>, String> {
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
-        match c {
-            c if c.is_whitespace() => i += 1,
-            '(' => {
-                out.push(Tok::LParen);
-                i += 1;
-            }
-            ')' => {
-                out.push(Tok::RParen);
-                i += 1;
-            }
-            ',' => {
-                out.push(Tok::Comma);
-                i += 1;
-            }
-            '"' => {
-                let mut s = String::new();
-                let start = i;
-                i += 1;
-                loop {
-                    match chars.get(i) {
-                        None => {
-                            return Err(format!(
-                                "Unterminated string literal starting at position {start}."
-                            ));
-                        }
-                        Some('\\') => {
-                            match chars.get(i + 1) {
-                                Some(&e) => s.push(e),
-                                None => return Err("Unterminated escape in string literal.".into()),
-                            }
-                            i += 2;
-                        }
-                        Some('"') => {
-                            i += 1;
-                            break;
-                        }
-                        Some(&ch) => {
-                            s.push(ch);
-                            i += 1;
-                        }
-                    }
-                }
-                out.push(Tok::Str(s));
-            }
-            '[' => {
-                let end = chars[i..]
-                    .iter()
-                    .position(|&c| c == ']')
-                    .ok_or("Unterminated datetime literal.")?;
-                out.push(Tok::Date(
-                    chars[i + 1..i + end]
-                        .iter()
-                        .collect::<String>()
-                        .trim()
-                        .to_string(),
-                ));
-                i += end + 1;
-            }
-            '=' => {
-                out.push(Tok::Op("="));
-                i += 1;
-            }
-            '!' if chars.get(i + 1) == Some(&'=') => {
-                out.push(Tok::Op("!="));
-                i += 2;
-            }
-            '<' | '>' => {
-                let (op, len) = match (c, chars.get(i + 1)) {
-                    ('<', Some('=')) => ("<=", 2),
-                    ('>', Some('=')) => (">=", 2),
-                    ('<', Some('>')) => ("!=", 2),
-                    ('<', _) => ("<", 1),
-                    _ => (">", 1),
-                };
-                out.push(Tok::Op(op));
-                i += len;
-            }
+        if c.is_whitespace() {
+            i += 1;
+            continue;
+        }
+        let unexpected = || format!("Unexpected character '{c}' in conditions.");
+        let (tok, next) = match c {
+            '(' => (Tok::LParen, i + 1),
+            ')' => (Tok::RParen, i + 1),
+            ',' => (Tok::Comma, i + 1),
+            '"' => string_literal(&chars, i)?,
+            '[' => date_literal(&chars, i)?,
+            '=' | '!' | '<' | '>' => operator(&chars, i).ok_or_else(unexpected)?,
             c if c.is_ascii_digit()
                 || (c == '-' && chars.get(i + 1).is_some_and(|d| d.is_ascii_digit())) =>
             {
-                let start = i;
-                i += 1;
-                while i < chars.len() && (chars[i].is_ascii_digit() || chars[i] == '.') {
-                    i += 1;
-                }
-                out.push(Tok::Num(chars[start..i].iter().collect()));
+                let end = run_end(&chars, i + 1, |ch| ch.is_ascii_digit() || ch == '.');
+                (Tok::Num(chars[i..end].iter().collect()), end)
             }
             c if c.is_alphabetic() || c == '_' => {
-                let start = i;
-                while i < chars.len()
-                    && (chars[i].is_alphanumeric() || matches!(chars[i], '_' | '/'))
-                {
-                    i += 1;
-                }
-                out.push(Tok::Ident(chars[start..i].iter().collect()));
+                let end = run_end(&chars, i, |ch| {
+                    ch.is_alphanumeric() || matches!(ch, '_' | '/')
+                });
+                (Tok::Ident(chars[i..end].iter().collect()), end)
             }
-            other => return Err(format!("Unexpected character '{other}' in conditions.")),
-        }
+            _ => return Err(unexpected()),
+        };
+        out.push(tok);
+        i = next;
     }
     Ok(out)
+}
+
+/// Where the run of characters matching `part` that starts at `from` ends.
+fn run_end(chars: &[char], from: usize, part: impl Fn(char) -> bool) -> usize {
+    chars[from..]
+        .iter()
+        .position(|&c| !part(c))
+        .map_or(chars.len(), |n| from + n)
+}
+
+/// `"..."` with backslash escapes, starting at `start`; the token and the index after it.
+fn string_literal(chars: &[char], start: usize) -> Result<(Tok, usize), String> {
+    let mut s = String::new();
+    let mut i = start + 1;
+    loop {
+        match chars.get(i) {
+            None => {
+                return Err(format!(
+                    "Unterminated string literal starting at position {start}."
+                ));
+            }
+            Some('\\') => {
+                match chars.get(i + 1) {
+                    Some(&e) => s.push(e),
+                    None => return Err("Unterminated escape in string literal.".into()),
+                }
+                i += 2;
+            }
+            Some('"') => return Ok((Tok::Str(s), i + 1)),
+            Some(&ch) => {
+                s.push(ch);
+                i += 1;
+            }
+        }
+    }
+}
+
+/// `[datetime]`, starting at `start`; the token and the index after it.
+fn date_literal(chars: &[char], start: usize) -> Result<(Tok, usize), String> {
+    let end = chars[start..]
+        .iter()
+        .position(|&c| c == ']')
+        .ok_or("Unterminated datetime literal.")?;
+    let text: String = chars[start + 1..start + end].iter().collect();
+    Ok((Tok::Date(text.trim().to_string()), start + end + 1))
+}
+
+/// A comparison operator at `i` (`=`, `!=`, `<>`, `<`, `<=`, `>`, `>=`); the token and the index
+/// after it, or `None` for a lone `!`.
+fn operator(chars: &[char], i: usize) -> Option<(Tok, usize)> {
+    let (op, len) = match (chars[i], chars.get(i + 1)) {
+        ('=', _) => ("=", 1),
+        ('!', Some('=')) => ("!=", 2),
+        ('<', Some('=')) => ("<=", 2),
+        ('>', Some('=')) => (">=", 2),
+        ('<', Some('>')) => ("!=", 2),
+        ('<', _) => ("<", 1),
+        ('>', _) => (">", 1),
+        _ => return None,
+    };
+    Some((Tok::Op(op), i + len))
 }
 
 struct Parser {

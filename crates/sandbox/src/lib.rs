@@ -2,13 +2,16 @@
 //! server, the Cisco Umbrella API from [`umbrella`]), used in-process by every test and shipped
 //! as the `connectwise-sandbox` binary.
 //!
-//! Fidelity follows `shared/research/connectwise-api.md`; calls marked [ext] in
+//! Fidelity follows `shared/research/connectwise-api.md`; calls marked `[ext]` in
 //! `shared/api-contract.md` (role settings PATCH, customize items, API keys) use the project's
 //! contract. Tests change state out of band through [`SandboxState::with_tenant`].
 
 mod api_keys;
+mod api_members;
 mod catalogue;
 pub mod conditions;
+mod config;
+mod connectwise;
 pub mod faults;
 mod http;
 mod lookups;
@@ -18,20 +21,13 @@ mod security_roles;
 mod state;
 pub mod umbrella;
 
-use std::fmt;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::SystemTime;
 
-use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{Path, Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::extract::{Request, State};
 use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
-use axum::routing::{any, get};
-use serde_json::{Value, json};
-use time::OffsetDateTime;
+use axum::response::Response;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -41,106 +37,15 @@ pub use state::{
     TenantStore,
 };
 
+pub use config::{SandboxConfig, TenantConfig};
+pub use connectwise::connectwise_router;
 pub use faults::{FaultConfig, FaultCounts};
 
+use connectwise::TenantTag;
 use faults::FaultState;
-use http::{ApiError, Ctx};
-use state::lock;
 
 /// The `api-current-version` every response carries.
 pub const API_VERSION: &str = "2025.1";
-
-/// One ConnectWise company (tenant) and the Umbrella console credentials that go with it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct TenantConfig {
-    pub company_id: String,
-    pub public_key: String,
-    pub private_key: String,
-    pub umbrella_api_key: String,
-    pub umbrella_api_secret: String,
-}
-
-// Secrets stay out of logs and panic messages.
-impl fmt::Debug for TenantConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TenantConfig")
-            .field("company_id", &self.company_id)
-            .field("public_key", &self.public_key)
-            .field("private_key", &"<redacted>")
-            .field("umbrella_api_key", &self.umbrella_api_key)
-            .field("umbrella_api_secret", &"<redacted>")
-            .finish()
-    }
-}
-
-impl Default for TenantConfig {
-    fn default() -> Self {
-        TenantConfig {
-            company_id: "sandbox".into(),
-            public_key: "sandbox-public-key".into(),
-            private_key: "sandbox-private-key".into(),
-            umbrella_api_key: "umbrella-sandbox-key".into(),
-            umbrella_api_secret: "umbrella-sandbox-secret".into(),
-        }
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct SandboxConfig {
-    pub tenants: Vec<TenantConfig>,
-    /// The codebase `companyinfo` reports, e.g. `v2025_1/` (`v4_6_release/` is always accepted too).
-    pub codebase: String,
-    /// Reject API calls without a `clientId` header (401), as ConnectWise documents.
-    pub require_client_id: bool,
-    /// Requests per minute per company before 429; `None` = unlimited.
-    pub rate_limit_per_minute: Option<u32>,
-    /// Added to every response.
-    pub latency: Duration,
-    /// Faults injected into HTTP answers from the start (change them later with
-    /// [`Sandbox::set_faults`]); none by default.
-    pub faults: FaultConfig,
-}
-
-impl TenantConfig {
-    /// Tenant `n` (1-based): the first is the default `sandbox` tenant, the
-    /// others `sandbox2`, `sandbox3`, ... with keys derived from that name.
-    pub fn numbered(n: usize) -> TenantConfig {
-        if n <= 1 {
-            return TenantConfig::default();
-        }
-        let name = format!("sandbox{n}");
-        TenantConfig {
-            public_key: format!("{name}-public-key"),
-            private_key: format!("{name}-private-key"),
-            umbrella_api_key: format!("umbrella-{name}-key"),
-            umbrella_api_secret: format!("umbrella-{name}-secret"),
-            company_id: name,
-        }
-    }
-}
-
-impl SandboxConfig {
-    /// The default configuration with `count` tenants (see [`TenantConfig::numbered`]).
-    pub fn with_tenants(count: usize) -> SandboxConfig {
-        SandboxConfig {
-            tenants: (1..=count.max(1)).map(TenantConfig::numbered).collect(),
-            ..SandboxConfig::default()
-        }
-    }
-}
-
-impl Default for SandboxConfig {
-    fn default() -> Self {
-        SandboxConfig {
-            tenants: vec![TenantConfig::default()],
-            codebase: "v2025_1/".into(),
-            require_client_id: true,
-            rate_limit_per_minute: None,
-            latency: Duration::ZERO,
-            faults: FaultConfig::default(),
-        }
-    }
-}
 
 /// A running sandbox server.
 pub struct Sandbox {
@@ -278,19 +183,6 @@ impl Drop for Sandbox {
     }
 }
 
-/// The company a ConnectWise call authenticated as; read by the request recorder.
-#[derive(Clone)]
-struct TenantTag(String);
-
-/// The ConnectWise routes: `/login/companyinfo/{companyId}` and `/{codebase}/apis/3.0/...`.
-pub fn connectwise_router(state: SandboxState) -> Router {
-    Router::new()
-        .route("/login/companyinfo/{company_id}", get(company_info))
-        .route("/{codebase}/apis/3.0/{*rest}", any(api_entry))
-        .route("/{codebase}/apis/3.0", any(api_entry))
-        .with_state(state)
-}
-
 /// Records every request and adds the configured latency.
 async fn record_and_delay(State(state): State<SandboxState>, req: Request, next: Next) -> Response {
     let method = req.method().to_string();
@@ -311,194 +203,6 @@ async fn record_and_delay(State(state): State<SandboxState>, req: Request, next:
         at: SystemTime::now(),
     });
     resp
-}
-
-/// `GET /login/companyinfo/{companyId}`: 200 with JSON `null` for an unknown company.
-async fn company_info(
-    State(state): State<SandboxState>,
-    Path(company_id): Path<String>,
-    headers: HeaderMap,
-) -> Response {
-    let site = headers
-        .get("host")
-        .and_then(|h| h.to_str().ok())
-        .map(str::to_string)
-        .or_else(|| state.addr().map(|a| a.to_string()))
-        .unwrap_or_default();
-    let codebase = state.config().codebase.clone();
-    let body = state
-        .with_tenant(&company_id, |t| {
-            json!({
-                "CompanyName": t.company_name,
-                "Codebase": codebase,
-                "VersionCode": "v2025.1",
-                "VersionNumber": "v4.6.112340",
-                "CompanyID": t.company_id,
-                "IsCloud": true,
-                "SiteUrl": site,
-            })
-        })
-        .unwrap_or(Value::Null);
-    http::json_response(StatusCode::OK, &body)
-}
-
-async fn api_entry(
-    State(state): State<SandboxState>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let (mut resp, tenant) = api_call(&state, method, &uri, headers, body);
-    resp.headers_mut()
-        .insert("api-current-version", HeaderValue::from_static(API_VERSION));
-    if let Some(t) = tenant {
-        resp.extensions_mut().insert(TenantTag(t));
-    }
-    resp
-}
-
-/// Rate limit, auth, clientId, then the area handlers under the tenant's lock.
-/// Returns the response and the company the call authenticated as.
-fn api_call(
-    state: &SandboxState,
-    method: Method,
-    uri: &Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> (Response, Option<String>) {
-    let config = state.config();
-    let raw: Vec<&str> = uri.path().split('/').filter(|s| !s.is_empty()).collect();
-    let codebase = raw.first().copied().unwrap_or("");
-    let wanted = config.codebase.trim_matches('/');
-    if !codebase.eq_ignore_ascii_case(wanted) && !codebase.eq_ignore_ascii_case("v4_6_release") {
-        return (
-            ApiError::not_found(&format!("Unknown codebase '{codebase}/'; use '{wanted}/'."))
-                .into_response(),
-            None,
-        );
-    }
-    let creds = http::basic_credentials(&headers);
-    if let Some(limit) = config.rate_limit_per_minute {
-        let key = creds
-            .as_ref()
-            .map(|c| c.0.to_lowercase())
-            .unwrap_or_default();
-        if let Err(retry_after) = lock(&state.shared.rate).check(&key, limit, Instant::now()) {
-            return (http::too_many_requests(retry_after), None);
-        }
-    }
-    let Some((company, public_key, private_key)) = creds else {
-        return (ApiError::unauthorized(
-            "Authorization has been denied for this request: send Basic base64(\"companyId+publicKey:privateKey\").",
-        )
-        .into_response(), None);
-    };
-    if config.require_client_id
-        && headers
-            .get("clientid")
-            .is_none_or(|v| v.as_bytes().trim_ascii().is_empty())
-    {
-        return (ApiError::unauthorized(
-            "A clientId header is required for all API calls; register one at https://developer.connectwise.com/ClientID.",
-        )
-        .into_response(), None);
-    }
-    let now = OffsetDateTime::now_utc();
-    let origin = format!(
-        "http://{}",
-        headers
-            .get("host")
-            .and_then(|h| h.to_str().ok())
-            .map(str::to_string)
-            .or_else(|| state.addr().map(|a| a.to_string()))
-            .unwrap_or_default()
-    );
-    let segments = raw
-        .iter()
-        .skip(3)
-        .map(|s| http::percent_decode(s))
-        .collect();
-    let query = uri
-        .query()
-        .map(|q| {
-            url::form_urlencoded::parse(q.as_bytes())
-                .into_owned()
-                .collect()
-        })
-        .unwrap_or_default();
-    let mut tenants = lock(&state.shared.tenants);
-    let Some(tenant) = tenants.get_mut(&company.to_lowercase()) else {
-        return (
-            ApiError::unauthorized("Authorization has been denied for this request.")
-                .into_response(),
-            None,
-        );
-    };
-    let Some(principal) = tenant.authenticate(&public_key, &private_key, now) else {
-        return (
-            ApiError::unauthorized("Authorization has been denied for this request.")
-                .into_response(),
-            None,
-        );
-    };
-    let ctx = Ctx {
-        method,
-        segments,
-        query,
-        headers,
-        body,
-        origin,
-        path: uri.path().to_string(),
-        principal: principal.identifier,
-        now,
-    };
-    let resp = dispatch(&ctx, tenant).unwrap_or_else(IntoResponse::into_response);
-    (resp, Some(tenant.company_id.clone()))
-}
-
-/// Routes `apis/3.0/...` paths, case-insensitively.
-fn dispatch(ctx: &Ctx, t: &mut TenantStore) -> http::ApiResult {
-    let lower: Vec<String> = ctx
-        .segments
-        .iter()
-        .map(|s| s.to_ascii_lowercase())
-        .collect();
-    let segs: Vec<&str> = lower.iter().map(String::as_str).collect();
-    match segs.as_slice() {
-        ["system", "securityroles", rest @ ..] => security_roles::route(ctx, t, rest),
-        ["system", "apimembers", rest @ ..] => members::route_api_members(ctx, t, rest),
-        ["system", "members", member, "apikeys", rest @ ..] => {
-            api_keys::route(ctx, t, member, rest)
-        }
-        ["system", "members", rest @ ..] => members::route_members(ctx, t, rest),
-        ["system", "info"] => {
-            http::allow(ctx, &[Method::GET])?;
-            http::one(
-                ctx,
-                StatusCode::OK,
-                json!({"version": "v2025.1", "isCloud": true, "serverTimeZone": "Eastern Standard Time"}),
-            )
-        }
-        ["system", "locations", rest @ ..] => lookups::route(ctx, &t.locations, "location", rest),
-        ["system", "departments", rest @ ..] => {
-            lookups::route(ctx, &t.departments, "department", rest)
-        }
-        ["system", "timezonesetups", rest @ ..] => {
-            lookups::route(ctx, &t.time_zones, "timeZoneSetup", rest)
-        }
-        [
-            "system",
-            "mycompany",
-            "corporatestructure" | "corporatestructurelevels",
-            rest @ ..,
-        ] => lookups::route(ctx, &t.structure_levels, "corporateStructure", rest),
-        ["service", "boards", rest @ ..] => lookups::route(ctx, &t.boards, "board", rest),
-        _ => Err(ApiError::not_found(&format!(
-            "No resource matches '/{}'; the sandbox does not emulate it.",
-            ctx.segments.join("/")
-        ))),
-    }
 }
 
 #[cfg(test)]

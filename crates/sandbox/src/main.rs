@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use connectwise_sandbox::{FaultConfig, Sandbox, SandboxConfig};
+use connectwise_sandbox::{FaultConfig, Sandbox, SandboxConfig, TenantConfig};
 
 const USAGE: &str = "usage: connectwise-sandbox [--listen 127.0.0.1:PORT] [--tenants N] [--rate-limit N] [--latency-ms N] [--no-client-id] [--allow-remote] [fault flags]
 
@@ -217,29 +217,7 @@ fn print_banner(sandbox: &Sandbox) {
         "  (sandbox credentials below are fixed test values, not secrets)"
     );
     for t in &config.tenants {
-        let _ = writeln!(out);
-        let _ = writeln!(out, "Tenant {}:", t.company_id);
-        let _ = writeln!(out, "  ConnectWise company id: {}", t.company_id);
-        let _ = writeln!(out, "  ConnectWise public key: {}", t.public_key);
-        let _ = writeln!(out, "  ConnectWise private key: {}", t.private_key);
-        let _ = writeln!(out, "  Umbrella API key: {}", t.umbrella_api_key);
-        let _ = writeln!(out, "  Umbrella API secret: {}", t.umbrella_api_secret);
-        let _ = writeln!(out);
-        let _ = writeln!(out, "provider \"connectwise\" {{");
-        let _ = writeln!(out, "  site        = \"{url}\"");
-        let _ = writeln!(out, "  company_id  = \"{}\"", t.company_id);
-        let _ = writeln!(out, "  public_key  = \"{}\"", t.public_key);
-        let _ = writeln!(out, "  private_key = \"{}\"", t.private_key);
-        let _ = writeln!(
-            out,
-            "  client_id   = \"00000000-0000-4000-8000-000000000000\""
-        );
-        let _ = writeln!(out, "  umbrella {{");
-        let _ = writeln!(out, "    base_url   = \"{url}\"");
-        let _ = writeln!(out, "    api_key    = \"{}\"", t.umbrella_api_key);
-        let _ = writeln!(out, "    api_secret = \"{}\"", t.umbrella_api_secret);
-        let _ = writeln!(out, "  }}");
-        let _ = writeln!(out, "}}");
+        tenant_block(&mut out, &url, t);
     }
     let _ = writeln!(out);
     let _ = writeln!(
@@ -248,6 +226,34 @@ fn print_banner(sandbox: &Sandbox) {
     );
     // A closed stdout (e.g. piped into `head`) must not stop the sandbox.
     let _ = std::io::Write::write_all(&mut std::io::stdout(), out.as_bytes());
+}
+
+/// A tenant's credentials and the provider block that uses them.
+fn tenant_block(out: &mut String, url: &str, t: &TenantConfig) {
+    use std::fmt::Write as _;
+    let _ = writeln!(out);
+    let _ = writeln!(out, "Tenant {}:", t.company_id);
+    let _ = writeln!(out, "  ConnectWise company id: {}", t.company_id);
+    let _ = writeln!(out, "  ConnectWise public key: {}", t.public_key);
+    let _ = writeln!(out, "  ConnectWise private key: {}", t.private_key);
+    let _ = writeln!(out, "  Umbrella API key: {}", t.umbrella_api_key);
+    let _ = writeln!(out, "  Umbrella API secret: {}", t.umbrella_api_secret);
+    let _ = writeln!(out);
+    let _ = writeln!(out, "provider \"connectwise\" {{");
+    let _ = writeln!(out, "  site        = \"{url}\"");
+    let _ = writeln!(out, "  company_id  = \"{}\"", t.company_id);
+    let _ = writeln!(out, "  public_key  = \"{}\"", t.public_key);
+    let _ = writeln!(out, "  private_key = \"{}\"", t.private_key);
+    let _ = writeln!(
+        out,
+        "  client_id   = \"00000000-0000-4000-8000-000000000000\""
+    );
+    let _ = writeln!(out, "  umbrella {{");
+    let _ = writeln!(out, "    base_url   = \"{url}\"");
+    let _ = writeln!(out, "    api_key    = \"{}\"", t.umbrella_api_key);
+    let _ = writeln!(out, "    api_secret = \"{}\"", t.umbrella_api_secret);
+    let _ = writeln!(out, "  }}");
+    let _ = writeln!(out, "}}");
 }
 
 async fn wait_for_stop() {

@@ -185,59 +185,7 @@ fn customize(ctx: &Ctx, t: &mut TenantStore, role_id: i32, sid: i32, rest: &[&st
             if ctx.method == Method::GET {
                 return http::list(ctx, items(t, role_id, sid), ITEM_FIELDS);
             }
-            let body = http::body_object(ctx, RES)?;
-            let Some(setting) = t.settings.get(&sid) else {
-                return Err(ApiError::not_found("securityRoleSetting was not found."));
-            };
-            let Some(customize_id) = setting.customize_identifier.clone() else {
-                return Err(ApiError::field(
-                    "InvalidField",
-                    RES,
-                    "customizeIdentifier",
-                    &format!(
-                        "{} > {} has no customize list.",
-                        setting.module_name, setting.module_function_name
-                    ),
-                ));
-            };
-            let mut v = Validator::new(RES);
-            let item = v.required_string(&body, "itemIdentifier", 100);
-            if let Some(given) = v.string(&body, "customizeIdentifier", 50)
-                && given != customize_id
-            {
-                v.push(
-                    "InvalidField",
-                    "customizeIdentifier",
-                    &format!("This setting's customize list is {customize_id}, not {given}."),
-                );
-            }
-            if let Some(item) = &item {
-                if let Err(reason) = catalogue::check_item(&customize_id, item) {
-                    v.push("InvalidField", "itemIdentifier", &reason);
-                } else if t.customize_items.values().any(|i| {
-                    i.role_id == role_id && i.setting_id == sid && &i.item_identifier == item
-                }) {
-                    v.push(
-                        "ObjectExists",
-                        "itemIdentifier",
-                        &format!("'{item}' is already allowed."),
-                    );
-                }
-            }
-            v.finish()?;
-            let id = t.next_ids.item;
-            t.next_ids.item += 1;
-            let record = CustomizeItem {
-                id,
-                role_id,
-                setting_id: sid,
-                customize_identifier: customize_id,
-                item_identifier: item.unwrap_or_default(),
-                audit: Audit::new(&ctx.principal, ctx.now),
-            };
-            let out = item_json(&record);
-            t.customize_items.insert(id, record);
-            http::one(ctx, StatusCode::CREATED, out)
+            add_item(ctx, t, role_id, sid)
         }
         ["count"] => {
             http::allow(ctx, &[Method::GET])?;
@@ -265,4 +213,65 @@ fn customize(ctx: &Ctx, t: &mut TenantStore, role_id: i32, sid: i32, rest: &[&st
             "The requested customize item resource was not found.",
         )),
     }
+}
+
+/// `POST .../customizeItems`: one allowed item, which the setting's list must accept and not hold
+/// yet.
+fn add_item(ctx: &Ctx, t: &mut TenantStore, role_id: i32, sid: i32) -> ApiResult {
+    const RES: &str = "customizeItem";
+    let body = http::body_object(ctx, RES)?;
+    let Some(setting) = t.settings.get(&sid) else {
+        return Err(ApiError::not_found("securityRoleSetting was not found."));
+    };
+    let Some(customize_id) = setting.customize_identifier.clone() else {
+        return Err(ApiError::field(
+            "InvalidField",
+            RES,
+            "customizeIdentifier",
+            &format!(
+                "{} > {} has no customize list.",
+                setting.module_name, setting.module_function_name
+            ),
+        ));
+    };
+    let mut v = Validator::new(RES);
+    let item = v.required_string(&body, "itemIdentifier", 100);
+    if let Some(given) = v.string(&body, "customizeIdentifier", 50)
+        && given != customize_id
+    {
+        v.push(
+            "InvalidField",
+            "customizeIdentifier",
+            &format!("This setting's customize list is {customize_id}, not {given}."),
+        );
+    }
+    if let Some(item) = &item {
+        if let Err(reason) = catalogue::check_item(&customize_id, item) {
+            v.push("InvalidField", "itemIdentifier", &reason);
+        } else if t
+            .customize_items
+            .values()
+            .any(|i| i.role_id == role_id && i.setting_id == sid && &i.item_identifier == item)
+        {
+            v.push(
+                "ObjectExists",
+                "itemIdentifier",
+                &format!("'{item}' is already allowed."),
+            );
+        }
+    }
+    v.finish()?;
+    let id = t.next_ids.item;
+    t.next_ids.item += 1;
+    let record = CustomizeItem {
+        id,
+        role_id,
+        setting_id: sid,
+        customize_identifier: customize_id,
+        item_identifier: item.unwrap_or_default(),
+        audit: Audit::new(&ctx.principal, ctx.now),
+    };
+    let out = item_json(&record);
+    t.customize_items.insert(id, record);
+    http::one(ctx, StatusCode::CREATED, out)
 }

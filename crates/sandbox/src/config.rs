@@ -1,0 +1,99 @@
+//! What a sandbox serves: its tenants (ConnectWise companies with their Umbrella consoles) and how
+//! it answers (codebase, clientId, rate limit, latency, faults).
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::FaultConfig;
+
+/// One ConnectWise company (tenant) and the Umbrella console credentials that go with it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct TenantConfig {
+    pub company_id: String,
+    pub public_key: String,
+    pub private_key: String,
+    pub umbrella_api_key: String,
+    pub umbrella_api_secret: String,
+}
+
+// Secrets stay out of logs and panic messages.
+impl fmt::Debug for TenantConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TenantConfig")
+            .field("company_id", &self.company_id)
+            .field("public_key", &self.public_key)
+            .field("private_key", &"<redacted>")
+            .field("umbrella_api_key", &self.umbrella_api_key)
+            .field("umbrella_api_secret", &"<redacted>")
+            .finish()
+    }
+}
+
+impl Default for TenantConfig {
+    fn default() -> Self {
+        TenantConfig {
+            company_id: "sandbox".into(),
+            public_key: "sandbox-public-key".into(),
+            private_key: "sandbox-private-key".into(),
+            umbrella_api_key: "umbrella-sandbox-key".into(),
+            umbrella_api_secret: "umbrella-sandbox-secret".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SandboxConfig {
+    pub tenants: Vec<TenantConfig>,
+    /// The codebase `companyinfo` reports, e.g. `v2025_1/` (`v4_6_release/` is always accepted too).
+    pub codebase: String,
+    /// Reject API calls without a `clientId` header (401), as ConnectWise documents.
+    pub require_client_id: bool,
+    /// Requests per minute per company before 429; `None` = unlimited.
+    pub rate_limit_per_minute: Option<u32>,
+    /// Added to every response.
+    pub latency: Duration,
+    /// Faults injected into HTTP answers from the start (change them later with
+    /// [`crate::Sandbox::set_faults`]); none by default.
+    pub faults: FaultConfig,
+}
+
+impl TenantConfig {
+    /// Tenant `n` (1-based): the first is the default `sandbox` tenant, the
+    /// others `sandbox2`, `sandbox3`, ... with keys derived from that name.
+    pub fn numbered(n: usize) -> TenantConfig {
+        if n <= 1 {
+            return TenantConfig::default();
+        }
+        let name = format!("sandbox{n}");
+        TenantConfig {
+            public_key: format!("{name}-public-key"),
+            private_key: format!("{name}-private-key"),
+            umbrella_api_key: format!("umbrella-{name}-key"),
+            umbrella_api_secret: format!("umbrella-{name}-secret"),
+            company_id: name,
+        }
+    }
+}
+
+impl SandboxConfig {
+    /// The default configuration with `count` tenants (see [`TenantConfig::numbered`]).
+    pub fn with_tenants(count: usize) -> SandboxConfig {
+        SandboxConfig {
+            tenants: (1..=count.max(1)).map(TenantConfig::numbered).collect(),
+            ..SandboxConfig::default()
+        }
+    }
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        SandboxConfig {
+            tenants: vec![TenantConfig::default()],
+            codebase: "v2025_1/".into(),
+            require_client_id: true,
+            rate_limit_per_minute: None,
+            latency: Duration::ZERO,
+            faults: FaultConfig::default(),
+        }
+    }
+}
