@@ -1,10 +1,12 @@
-//! A string that must never be printed: private keys and passwords.
+//! The one secret type of both clients: a string that must never be printed (ConnectWise private
+//! keys, the Umbrella API secret).
 
 use std::fmt;
 
 use serde::{Deserialize, Deserializer};
 
-/// A secret value (a ConnectWise private key) whose `Debug` and `Display` print `***`.
+/// A secret value (a ConnectWise private key, an Umbrella API secret) whose `Debug` and
+/// `Display` print `***`.
 ///
 /// The value is reachable only through [`Secret::expose`], so it cannot end up in a log line or
 /// an error message by accident.

@@ -171,7 +171,7 @@ impl TokenRequest<'_> {
             .await
             .map_err(|e| super::transport_error(TOKEN_CALL, e))?;
         let status = response.status();
-        let retry_after = super::retry_after(response.headers());
+        let retry_after = crate::backoff::parse_retry_after(response.headers());
         let body = response
             .bytes()
             .await

@@ -9,8 +9,10 @@
 //!
 //! Every call sends `Authorization: Bearer <token>`. A token rejected as expired (HTTP 400
 //! `invalid_request`, or 401) is replaced and the call retried once; HTTP 429 and 502/503/504 are
-//! retried with exponential backoff and jitter (honouring `Retry-After` when present), at most
-//! `max_retries` times. Neither the API secret nor a bearer token is ever logged.
+//! retried at most `max_retries` times within `retry_deadline`, with the crate's shared backoff
+//! (`retry_policy`): Umbrella documents no `Retry-After`, so the waits are jittered exponential
+//! backoff, but a `Retry-After` that does come is honoured up to two minutes. Neither the API
+//! secret nor a bearer token is ever logged.
 
 pub mod auth;
 pub mod customers;
@@ -19,11 +21,12 @@ pub mod psa;
 pub mod throttle;
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 
+use crate::backoff::{RetryPolicy, parse_retry_after};
 pub use crate::secret::Secret;
 pub use customers::Customer;
 pub use error::UmbrellaError;
@@ -42,11 +45,21 @@ pub const DEFAULT_BASE_URL: &str = "https://api.umbrella.com";
 /// The Umbrella for Government API host (same paths).
 pub const GOVERNMENT_BASE_URL: &str = "https://api.umbrellagov.com";
 
-/// Longest exponential backoff between two retries.
-const MAX_BACKOFF: Duration = Duration::from_secs(60);
+/// Longest backoff step between two retries.
+const BACKOFF_CAP: Duration = Duration::from_secs(60);
 
 /// Longest `Retry-After` the client waits for; a longer one fails the call at once.
-const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
+const RETRY_AFTER_MAX: Duration = Duration::from_secs(120);
+
+/// Umbrella's backoff: `base` (the configured `retry_base_delay`) doubling up to 60 s, with
+/// jitter; a `Retry-After`, should one come, honoured up to 120 s.
+pub(crate) fn retry_policy(base: Duration) -> RetryPolicy {
+    RetryPolicy {
+        base,
+        cap: BACKOFF_CAP,
+        retry_after_max: RETRY_AFTER_MAX,
+    }
+}
 
 /// Settings of an [`Umbrella`] client.
 #[derive(Debug, Clone)]
@@ -63,7 +76,8 @@ pub struct UmbrellaConfig {
     pub request_timeout: Duration,
     /// Retries after HTTP 429 / 502 / 503 / 504 (per call).
     pub max_retries: u32,
-    /// First backoff delay; doubled per retry, plus jitter.
+    /// First backoff step; doubled per retry up to 60 s. Retry `n` waits between half and all
+    /// of `min(retry_base_delay · 2ⁿ, 60 s)`.
     pub retry_base_delay: Duration,
     /// Overall time one call may spend retrying before it gives up.
     pub retry_deadline: Duration,
@@ -97,7 +111,7 @@ struct Inner {
     api_secret: Secret,
     request_timeout: Duration,
     max_retries: u32,
-    retry_base_delay: Duration,
+    retry: RetryPolicy,
     retry_deadline: Duration,
     throttle: SharedThrottle,
     tokens: TokenCache,
@@ -156,7 +170,7 @@ impl Umbrella {
                 api_secret: config.api_secret,
                 request_timeout: config.request_timeout,
                 max_retries: config.max_retries,
-                retry_base_delay: config.retry_base_delay,
+                retry: retry_policy(config.retry_base_delay),
                 retry_deadline: config.retry_deadline,
                 throttle: SharedThrottle::new(config.rate_limits),
                 tokens: TokenCache::default(),
@@ -199,7 +213,7 @@ impl Umbrella {
                     timeout: inner.request_timeout,
                 };
                 let mut retries = 0;
-                let started = std::time::Instant::now();
+                let started = Instant::now();
                 loop {
                     match request.send().await? {
                         TokenAttempt::Token(answer) => return Ok::<TokenAnswer, _>(answer),
@@ -219,7 +233,7 @@ impl Umbrella {
         call: &str,
         retries: &mut u32,
         retry_after: Option<Duration>,
-        started: std::time::Instant,
+        started: Instant,
     ) -> Result<()> {
         let exhausted = || UmbrellaError::RateLimited {
             retry_after,
@@ -228,15 +242,10 @@ impl Umbrella {
         if *retries >= self.inner.max_retries {
             return Err(exhausted());
         }
-        if retry_after.is_some_and(|d| d > MAX_RETRY_AFTER) {
+        // `None`: the server asked for a wait longer than the client sleeps through.
+        let Some(delay) = self.inner.retry.wait(*retries, retry_after) else {
             return Err(exhausted());
-        }
-        let delay = backoff_delay(
-            self.inner.retry_base_delay,
-            *retries,
-            retry_after,
-            rand::random::<f64>(),
-        );
+        };
         if started.elapsed() + delay > self.inner.retry_deadline {
             return Err(exhausted());
         }
@@ -263,36 +272,16 @@ impl Umbrella {
         body: Option<&serde_json::Value>,
     ) -> Result<Answer> {
         let call = format!("{method} {path}");
-        let mut url = self.inner.base_url.clone();
-        url.set_path(&format!(
-            "{}{}",
-            self.inner.base_url.path().trim_end_matches('/'),
-            path
-        ));
-        if !query.is_empty() {
-            let mut pairs = url.query_pairs_mut();
-            for (name, value) in query {
-                pairs.append_pair(name, value);
-            }
-        }
+        let url = self.url(path, query);
         let mut retries = 0;
         let mut reauthenticated = false;
-        let started = std::time::Instant::now();
+        let started = Instant::now();
         loop {
             // Wait for the throttle first: the wait can outlast the token's
             // refresh margin, so the token is fetched only when we may send.
             self.inner.throttle.acquire().await;
             let token = self.token().await?;
-            let mut request = self
-                .inner
-                .http
-                .request(method.clone(), url.clone())
-                .bearer_auth(&token)
-                .header(reqwest::header::ACCEPT, "application/json")
-                .timeout(self.inner.request_timeout);
-            if let Some(body) = body {
-                request = request.json(body);
-            }
+            let request = self.request(&method, &url, &token, body);
             // Every Umbrella API call here is idempotent (GET, PUT, DELETE):
             // a connection that broke may be retried.
             let response = match request.send().await {
@@ -310,7 +299,7 @@ impl Umbrella {
                 }
             };
             let status = response.status();
-            let retry_after = retry_after(response.headers());
+            let retry_after = parse_retry_after(response.headers());
             let bytes = response
                 .bytes()
                 .await
@@ -349,33 +338,44 @@ impl Umbrella {
             });
         }
     }
-}
 
-/// Delay before retry `attempt` (0-based): `Retry-After` if given, else `base * 2^attempt` capped
-/// at [`MAX_BACKOFF`]; plus up to 25 % jitter (`jitter` in `[0, 1)`).
-pub(crate) fn backoff_delay(
-    base: Duration,
-    attempt: u32,
-    retry_after: Option<Duration>,
-    jitter: f64,
-) -> Duration {
-    let delay = retry_after.unwrap_or_else(|| {
-        base.saturating_mul(2u32.saturating_pow(attempt))
-            .min(MAX_BACKOFF)
-    });
-    delay + delay.mul_f64(jitter.clamp(0.0, 1.0) * 0.25)
-}
+    /// One attempt of a call, authenticated with `token`.
+    fn request(
+        &self,
+        method: &Method,
+        url: &url::Url,
+        token: &str,
+        body: Option<&serde_json::Value>,
+    ) -> reqwest::RequestBuilder {
+        let request = self
+            .inner
+            .http
+            .request(method.clone(), url.clone())
+            .bearer_auth(token)
+            .header(reqwest::header::ACCEPT, "application/json")
+            .timeout(self.inner.request_timeout);
+        match body {
+            Some(body) => request.json(body),
+            None => request,
+        }
+    }
 
-/// `Retry-After` in seconds, if present and numeric.
-pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    headers
-        .get(reqwest::header::RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse::<u64>()
-        .ok()
-        .map(Duration::from_secs)
+    /// The URL of `path` (from the API root) with `query`.
+    fn url(&self, path: &str, query: &[(&str, String)]) -> url::Url {
+        let mut url = self.inner.base_url.clone();
+        url.set_path(&format!(
+            "{}{}",
+            self.inner.base_url.path().trim_end_matches('/'),
+            path
+        ));
+        if !query.is_empty() {
+            let mut pairs = url.query_pairs_mut();
+            for (name, value) in query {
+                pairs.append_pair(name, value);
+            }
+        }
+        url
+    }
 }
 
 /// Maps a reqwest failure onto `Timeout` or `Transport`.

@@ -119,16 +119,15 @@ fn rejects_bad_config() {
 }
 
 #[test]
-fn backoff_arithmetic() {
-    let base = Duration::from_secs(1);
-    assert_eq!(backoff_delay(base, 0, None, 0.0), Duration::from_secs(1));
-    assert_eq!(backoff_delay(base, 3, None, 0.0), Duration::from_secs(8));
-    assert_eq!(backoff_delay(base, 30, None, 0.0), MAX_BACKOFF);
-    assert_eq!(backoff_delay(base, 2, None, 1.0), Duration::from_secs(5));
+fn retries_use_the_shared_backoff_with_the_configured_base() {
+    let umbrella = client(config("https://x"));
     assert_eq!(
-        backoff_delay(base, 5, Some(Duration::from_secs(2)), 0.5),
-        Duration::from_millis(2250)
+        umbrella.inner.retry,
+        retry_policy(Duration::from_millis(10)),
+        "retry_base_delay of the test config"
     );
+    assert_eq!(umbrella.inner.retry.cap, BACKOFF_CAP);
+    assert_eq!(umbrella.inner.retry.retry_after_max, RETRY_AFTER_MAX);
 }
 
 #[tokio::test]
