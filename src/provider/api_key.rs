@@ -2,25 +2,82 @@
 //! API Keys). ConnectWise shows the private key only once, in the answer to the create call, so
 //! it is kept from state afterwards. Not in the published API specification.
 
-use async_trait::async_trait;
+use std::collections::BTreeMap;
 
-use super::api_member::{numeric_id, parse_id};
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+use super::common::ids::{parse_id_pair, parse_record_id, record_id};
+use super::common::members::{get_member, none_if_not_found};
 use super::config::Handle;
 use super::diag::{bad_import_id, client_error, client_error_on};
 use api_client::{ApiKey, ConnectWise, Error};
 use tfplugin::{
-    ApplyRequest, AttrPath, Attribute, Block, Diagnostics, PlanRequest, PlanResponse, ReadRequest,
-    Resource, Schema, StateResponse, Type, Validator, Value,
+    ApplyRequest, AttrPath, Attribute, Block, Diagnostics, Model, PlanRequest, PlanResponse,
+    Private, ReadRequest, Resource, Schema, Sensitive, StateResponse, Type, Val, Validator, Value,
 };
 
 /// The most characters the key description may have.
 pub const DESCRIPTION_MAX: usize = 100;
 
-/// Private-state flag: the key was imported and has not been through an apply since, so a
-/// first `rotation_triggers` value is recorded without replacing the key.
-const IMPORTED: &str = "imported";
-
 const FIELDS: &[(&str, &str)] = &[("description", "description")];
+
+/// The resource's attributes.
+#[derive(Model, Clone, Debug, Default, PartialEq)]
+struct KeyModel {
+    id: Val<String>,
+    member_id: Val<String>,
+    description: Val<String>,
+    rotation_triggers: Val<BTreeMap<String, Val<String>>>,
+    key_id: Val<String>,
+    public_key: Val<String>,
+    private_key: Val<Sensitive>,
+}
+
+impl KeyModel {
+    /// The state of `key` of `member_id`; `base` (prior or planned state) supplies what the API
+    /// does not return: the private key and the rotation triggers.
+    fn from_key(member_id: i32, key: &ApiKey, base: Option<&KeyModel>) -> KeyModel {
+        let private_key = match &key.private_key {
+            Some(secret) => Some(Sensitive(secret.expose().to_string())),
+            None => base.and_then(|b| b.private_key.known().cloned()),
+        };
+        let description = key
+            .description
+            .clone()
+            .or_else(|| base.and_then(|b| b.description.known().cloned()));
+        KeyModel {
+            id: Val::Known(format!("{member_id}/{}", key.id)),
+            member_id: Val::Known(member_id.to_string()),
+            description: description.into(),
+            rotation_triggers: base.map_or(Val::Null, |b| b.rotation_triggers.clone()),
+            key_id: Val::Known(key.id.to_string()),
+            public_key: Val::Known(key.public_key.clone()),
+            private_key: private_key.into(),
+        }
+    }
+
+    /// The member and key record ids kept in state.
+    fn record_ids(&self) -> Option<(i32, i32)> {
+        let member_id = self.member_id.as_str().and_then(parse_record_id)?;
+        Some((member_id, self.key_id.as_str().and_then(parse_record_id)?))
+    }
+}
+
+/// The resource's private state (JSON keys as version 0.1.0 wrote them; data that does not
+/// fit reads as the default, as the hand-written reader did).
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
+#[serde(default)]
+struct KeyPrivate {
+    /// The key was imported and has not been through an apply since, so a first
+    /// `rotation_triggers` value is recorded without replacing the key.
+    #[serde(skip_serializing_if = "is_false")]
+    imported: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
 
 pub struct ApiKeyResource {
     handle: Handle,
@@ -52,7 +109,7 @@ fn key_schema() -> Schema {
             Attribute::string("member_id")
                 .required()
                 .requires_replace()
-                .validate(Validator::Custom(numeric_id))
+                .validate(Validator::Custom(record_id))
                 .description(
                     "The record id of the member that owns the key, e.g. \
                      `connectwise_api_member.umbrella.id`.",
@@ -105,30 +162,6 @@ fn key_schema() -> Schema {
     )
 }
 
-/// The state of `key` of `member_id`; `base` (prior or planned state) supplies what the API
-/// does not return: the private key and the rotation triggers.
-fn key_state(member_id: i32, key: &ApiKey, base: &Value) -> Value {
-    let private_key = match &key.private_key {
-        Some(secret) => Value::string(secret.expose()),
-        None => match base.get("private_key") {
-            Value::String(s) => Value::string(s.clone()),
-            _ => Value::Null,
-        },
-    };
-    let description = key
-        .description
-        .clone()
-        .or_else(|| base.get("description").as_str().map(str::to_string));
-    Value::object()
-        .with("id", Value::string(format!("{member_id}/{}", key.id)))
-        .with("member_id", Value::string(member_id.to_string()))
-        .with("description", Value::opt_string(description))
-        .with("rotation_triggers", base.get("rotation_triggers").clone())
-        .with("key_id", Value::string(key.id.to_string()))
-        .with("public_key", Value::string(&key.public_key))
-        .with("private_key", private_key)
-}
-
 /// Adds a diagnostic for a failed key call; a server without the key calls gets the manual
 /// step and the way to hand a hand-made key to Umbrella.
 fn key_error(diags: &mut Diagnostics, action: &str, err: &Error) {
@@ -149,9 +182,9 @@ fn key_error(diags: &mut Diagnostics, action: &str, err: &Error) {
 
 /// Checks that the member exists (`GET /system/members/{id}`); errors go on `member_id`.
 async fn check_member(cw: &ConnectWise, id: i32, diags: &mut Diagnostics) {
-    match cw.members().get(id).await {
-        Ok(_) => {}
-        Err(e) if e.is_not_found() => diags.attr_error(
+    match get_member(cw, id).await {
+        Ok(Some(_)) => {}
+        Ok(None) => diags.attr_error(
             AttrPath::root("member_id"),
             "Unknown member",
             format!(
@@ -161,12 +194,6 @@ async fn check_member(cw: &ConnectWise, id: i32, diags: &mut Diagnostics) {
         ),
         Err(e) => client_error(diags, &format!("look up member {id}"), &e),
     }
-}
-
-/// The two numbers of `<member_id>/<key_id>`.
-pub fn parse_key_ids(id: &str) -> Option<(i32, i32)> {
-    let (m, k) = id.split_once('/')?;
-    Some((m.trim().parse().ok()?, k.trim().parse().ok()?))
 }
 
 #[async_trait]
@@ -227,8 +254,10 @@ impl Resource for ApiKeyResource {
 
     async fn modify_plan(&self, req: &PlanRequest, resp: &mut PlanResponse) {
         if req.prior.is_null() {
-            let member = req.config.get("member_id");
-            if let Some(id) = parse_id(member) {
+            let Some(config) = KeyModel::decode_into(&req.config, &mut resp.diags) else {
+                return;
+            };
+            if let Some(id) = config.member_id.as_str().and_then(parse_record_id) {
                 let Some(cw) = self.handle.connectwise(&mut resp.diags) else {
                     return;
                 };
@@ -236,13 +265,12 @@ impl Resource for ApiKeyResource {
             }
             return;
         }
+        let Some(prior) = KeyModel::decode_into(&req.prior, &mut resp.diags) else {
+            return;
+        };
         // An imported key has no triggers in state: adopt the configured ones in place.
-        let imported = req
-            .prior_private
-            .get(IMPORTED)
-            .and_then(serde_json::Value::as_bool)
-            .unwrap_or(false);
-        if imported && req.prior.get("rotation_triggers").is_null() {
+        let private: KeyPrivate = req.prior_private.decode();
+        if private.imported && prior.rotation_triggers.is_null() {
             resp.requires_replace
                 .retain(|p| *p != AttrPath::root("rotation_triggers"));
         }
@@ -252,7 +280,10 @@ impl Resource for ApiKeyResource {
         let Some(cw) = self.handle.connectwise(&mut resp.diags) else {
             return;
         };
-        let Some(member_id) = parse_id(req.planned.get("member_id")) else {
+        let Some(plan) = KeyModel::decode_into(&req.planned, &mut resp.diags) else {
+            return;
+        };
+        let Some(member_id) = plan.member_id.as_str().and_then(parse_record_id) else {
             resp.diags.attr_error(
                 AttrPath::root("member_id"),
                 "Invalid member id",
@@ -260,14 +291,9 @@ impl Resource for ApiKeyResource {
             );
             return;
         };
-        let description = req
-            .planned
-            .get("description")
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
-        match cw.api_keys().create(member_id, &description).await {
-            Ok(key) => resp.state = key_state(member_id, &key, &req.planned),
+        let description = plan.description.as_str().unwrap_or_default();
+        match cw.api_keys().create(member_id, description).await {
+            Ok(key) => resp.state = KeyModel::from_key(member_id, &key, Some(&plan)).encode(),
             Err(e) if e.is_not_found() => resp.diags.attr_error(
                 AttrPath::root("member_id"),
                 "Cannot create API key",
@@ -285,15 +311,15 @@ impl Resource for ApiKeyResource {
         let Some(cw) = self.handle.connectwise(&mut resp.diags) else {
             return;
         };
-        let (Some(member_id), Some(key_id)) = (
-            parse_id(req.state.get("member_id")),
-            parse_id(req.state.get("key_id")),
-        ) else {
+        let Some(state) = KeyModel::decode_into(&req.state, &mut resp.diags) else {
+            return;
+        };
+        let Some((member_id, key_id)) = state.record_ids() else {
             resp.state = Value::Null;
             return;
         };
         match cw.api_keys().get(member_id, key_id).await {
-            Ok(key) => resp.state = key_state(member_id, &key, &req.state),
+            Ok(key) => resp.state = KeyModel::from_key(member_id, &key, Some(&state)).encode(),
             Err(e) if e.is_not_found() => resp.state = Value::Null,
             Err(e) => key_error(
                 &mut resp.diags,
@@ -305,18 +331,21 @@ impl Resource for ApiKeyResource {
 
     async fn update(&self, req: &ApplyRequest, resp: &mut StateResponse) {
         // Every argument forces a new key; only the triggers of an imported key land here.
-        resp.state = req.planned.clone();
-        resp.private.remove(IMPORTED);
+        let Some(plan) = KeyModel::decode_into(&req.planned, &mut resp.diags) else {
+            return;
+        };
+        resp.state = plan.encode();
+        resp.private = Private::encode(&KeyPrivate { imported: false });
     }
 
     async fn delete(&self, req: &ApplyRequest, resp: &mut StateResponse) {
         let Some(cw) = self.handle.connectwise(&mut resp.diags) else {
             return;
         };
-        let (Some(member_id), Some(key_id)) = (
-            parse_id(req.prior.get("member_id")),
-            parse_id(req.prior.get("key_id")),
-        ) else {
+        let Some(prior) = KeyModel::decode_into(&req.prior, &mut resp.diags) else {
+            return;
+        };
+        let Some((member_id, key_id)) = prior.record_ids() else {
             return;
         };
         match cw.api_keys().delete(member_id, key_id).await {
@@ -343,30 +372,10 @@ impl Resource for ApiKeyResource {
             bad_import_id(&mut resp.diags, id, expected);
             return;
         };
-        let found: Result<Option<(i32, ApiKey)>, Error> = match parse_key_ids(id) {
-            Some((member_id, key_id)) => match cw.api_keys().get(member_id, key_id).await {
-                Ok(k) => Ok(Some((member_id, k))),
-                Err(e) if e.is_not_found() => Ok(None),
-                Err(e) => Err(e),
-            },
-            None => match cw.members().find_by_identifier(left).await {
-                Ok(Some(member)) => cw
-                    .api_keys()
-                    .list(member.id, &api_client::Conditions::new())
-                    .await
-                    .map(|keys| {
-                        keys.into_iter()
-                            .find(|k| k.public_key == right)
-                            .map(|k| (member.id, k))
-                    }),
-                Ok(None) => Ok(None),
-                Err(e) => Err(e),
-            },
-        };
-        match found {
+        match find_key(&cw, id, left, right).await {
             Ok(Some((member_id, key))) => {
-                resp.state = key_state(member_id, &key, &Value::Null);
-                resp.private.set(IMPORTED, serde_json::Value::Bool(true));
+                resp.state = KeyModel::from_key(member_id, &key, None).encode();
+                resp.private = Private::encode(&KeyPrivate { imported: true });
                 resp.diags.warning(
                     "The private key cannot be imported",
                     "ConnectWise returns an API key's private key only when the key is created, \
@@ -385,10 +394,36 @@ impl Resource for ApiKeyResource {
     }
 }
 
+/// The key an import id names: `<member_id>/<key_id>`, else `<member identifier>/<public key>`
+/// (`left` and `right` are the two halves); `Ok(None)` when there is none.
+async fn find_key(
+    cw: &ConnectWise,
+    id: &str,
+    left: &str,
+    right: &str,
+) -> Result<Option<(i32, ApiKey)>, Error> {
+    if let Some((member_id, key_id)) = parse_id_pair(id) {
+        let key = none_if_not_found(cw.api_keys().get(member_id, key_id).await)?;
+        return Ok(key.map(|k| (member_id, k)));
+    }
+    let Some(member) = cw.members().find_by_identifier(left).await? else {
+        return Ok(None);
+    };
+    let keys = cw
+        .api_keys()
+        .list(member.id, &api_client::Conditions::new())
+        .await?;
+    Ok(keys
+        .into_iter()
+        .find(|k| k.public_key == right)
+        .map(|k| (member.id, k)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use api_client::Secret;
+    use tfplugin::model::check_model;
 
     fn key(private: Option<&str>) -> ApiKey {
         ApiKey {
@@ -402,19 +437,39 @@ mod tests {
 
     #[test]
     fn private_key_comes_from_create_then_from_state() {
-        let created = key_state(3, &key(Some("priv")), &Value::Null);
-        assert_eq!(created.get("id"), &Value::string("3/7"));
-        assert_eq!(created.get("private_key"), &Value::string("priv"));
-        let read = key_state(3, &key(None), &created);
-        assert_eq!(read.get("private_key"), &Value::string("priv"));
-        let imported = key_state(3, &key(None), &Value::Null);
-        assert!(imported.get("private_key").is_null());
+        let secret = |s: &str| Val::Known(Sensitive(s.into()));
+        let created = KeyModel::from_key(3, &key(Some("priv")), None);
+        assert_eq!(created.id, Val::Known("3/7".to_string()));
+        assert_eq!(created.private_key, secret("priv"));
+        let read = KeyModel::from_key(3, &key(None), Some(&created));
+        assert_eq!(read.private_key, secret("priv"));
+        let imported = KeyModel::from_key(3, &key(None), None);
+        assert!(imported.private_key.is_null());
     }
 
     #[test]
     fn import_ids() {
-        assert_eq!(parse_key_ids("3/7"), Some((3, 7)));
-        assert_eq!(parse_key_ids("umbrella/AbC"), None);
-        assert_eq!(parse_key_ids("3"), None);
+        assert_eq!(parse_id_pair("3/7"), Some((3, 7)));
+        assert_eq!(parse_id_pair("umbrella/AbC"), None);
+        assert_eq!(parse_id_pair("3"), None);
+    }
+
+    #[test]
+    fn the_model_matches_the_schema() {
+        assert_eq!(check_model::<KeyModel>(&key_schema().block), Ok(()));
+    }
+
+    #[test]
+    fn private_state_keeps_the_released_key() {
+        let imported = Private::encode(&KeyPrivate { imported: true });
+        assert_eq!(imported.get("imported"), Some(&serde_json::json!(true)));
+        assert!(Private::encode(&KeyPrivate::default()).0.is_empty());
+        let mut written_by_0_1_0 = Private::default();
+        written_by_0_1_0.set("imported", serde_json::json!(true));
+        let read: KeyPrivate = written_by_0_1_0.decode();
+        assert!(read.imported);
+        written_by_0_1_0.set("imported", serde_json::json!("yes"));
+        let read: KeyPrivate = written_by_0_1_0.decode();
+        assert!(!read.imported);
     }
 }

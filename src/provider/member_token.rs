@@ -7,9 +7,18 @@ use async_trait::async_trait;
 use super::config::Handle;
 use super::diag::client_error;
 use tfplugin::{
-    AttrPath, Attribute, Block, Diagnostics, EphemeralOpen, EphemeralResource, Private, Schema,
-    Validator, Value,
+    AttrPath, Attribute, Block, Diagnostics, EphemeralOpen, EphemeralResource, Model, Private,
+    Schema, Sensitive, Val, Validator, Value,
 };
+
+/// The ephemeral resource's attributes: the member given, the pair minted.
+#[derive(Model, Clone, Debug, Default, PartialEq)]
+struct TokenModel {
+    member_identifier: Val<String>,
+    public_key: Val<String>,
+    private_key: Val<Sensitive>,
+    expiration: Val<String>,
+}
 
 pub struct MemberTokenEphemeral {
     handle: Handle,
@@ -21,6 +30,42 @@ impl MemberTokenEphemeral {
     }
 }
 
+fn token_schema() -> Schema {
+    Schema::new(
+        Block::new(
+            "A short-lived public/private key pair to act as a ConnectWise member \
+             (impersonation), minted for one Terraform run. Requires Terraform 1.10 or later: \
+             the values are never written to the plan or the state, and can be used only \
+             where Terraform accepts ephemeral values (provider blocks, write-only arguments, \
+             other ephemeral resources, locals).",
+        )
+        .attribute(
+            Attribute::string("member_identifier")
+                .required()
+                .validate(Validator::Length { min: 1, max: 15 })
+                .description(
+                    "The identifier (\"Member ID\") of the member to act as, e.g. \
+                     `connectwise_api_member.umbrella.identifier`. The member must be active.",
+                ),
+        )
+        .attribute(
+            Attribute::string("public_key")
+                .computed()
+                .description("The public key of the temporary pair."),
+        )
+        .attribute(
+            Attribute::string("private_key")
+                .computed()
+                .sensitive()
+                .description("The private key of the temporary pair (sensitive)."),
+        )
+        .attribute(Attribute::string("expiration").computed().description(
+            "When the pair stops working, as ConnectWise reports it (ISO 8601); null \
+                     when ConnectWise does not say.",
+        )),
+    )
+}
+
 #[async_trait]
 impl EphemeralResource for MemberTokenEphemeral {
     fn name(&self) -> &'static str {
@@ -28,39 +73,7 @@ impl EphemeralResource for MemberTokenEphemeral {
     }
 
     fn schema(&self) -> Schema {
-        Schema::new(
-            Block::new(
-                "A short-lived public/private key pair to act as a ConnectWise member \
-                 (impersonation), minted for one Terraform run. Requires Terraform 1.10 or later: \
-                 the values are never written to the plan or the state, and can be used only \
-                 where Terraform accepts ephemeral values (provider blocks, write-only arguments, \
-                 other ephemeral resources, locals).",
-            )
-            .attribute(
-                Attribute::string("member_identifier")
-                    .required()
-                    .validate(Validator::Length { min: 1, max: 15 })
-                    .description(
-                        "The identifier (\"Member ID\") of the member to act as, e.g. \
-                         `connectwise_api_member.umbrella.identifier`. The member must be active.",
-                    ),
-            )
-            .attribute(
-                Attribute::string("public_key")
-                    .computed()
-                    .description("The public key of the temporary pair."),
-            )
-            .attribute(
-                Attribute::string("private_key")
-                    .computed()
-                    .sensitive()
-                    .description("The private key of the temporary pair (sensitive)."),
-            )
-            .attribute(Attribute::string("expiration").computed().description(
-                "When the pair stops working, as ConnectWise reports it (ISO 8601); null \
-                         when ConnectWise does not say.",
-            )),
-        )
+        token_schema()
     }
 
     fn doc_sections(&self) -> &'static str {
@@ -78,19 +91,22 @@ impl EphemeralResource for MemberTokenEphemeral {
 
     async fn open(&self, config: &Value, diags: &mut Diagnostics) -> Option<EphemeralOpen> {
         let cw = self.handle.connectwise(diags)?;
+        let config = TokenModel::decode_into(config, diags)?;
         let identifier = config
-            .get("member_identifier")
+            .member_identifier
             .as_str()
             .unwrap_or_default()
             .trim()
             .to_string();
         match cw.members().create_token(&identifier).await {
             Ok(token) => Some(EphemeralOpen {
-                result: Value::object()
-                    .with("member_identifier", Value::string(&identifier))
-                    .with("public_key", Value::string(&token.public_key))
-                    .with("private_key", Value::string(token.private_key.expose()))
-                    .with("expiration", Value::opt_string(token.expiration)),
+                result: TokenModel {
+                    member_identifier: Val::Known(identifier),
+                    public_key: Val::Known(token.public_key),
+                    private_key: Val::Known(Sensitive(token.private_key.expose().to_string())),
+                    expiration: token.expiration.into(),
+                }
+                .encode(),
                 private: Private::default(),
                 renew_at: None,
             }),
@@ -111,5 +127,16 @@ impl EphemeralResource for MemberTokenEphemeral {
                 None
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tfplugin::model::check_model;
+
+    #[test]
+    fn the_model_matches_the_schema() {
+        assert_eq!(check_model::<TokenModel>(&token_schema().block), Ok(()));
     }
 }

@@ -8,3 +8,4 @@ pub mod permissions;
 pub mod settings;
 pub mod private_state;
 pub mod nullable;
+pub mod members;
