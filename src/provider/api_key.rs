@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::common::ids::{parse_id_pair, parse_record_id, record_id};
 use super::common::members::{get_member, none_if_not_found};
+use super::common::nullable::decode_nullable;
 use super::config::Handle;
 use super::diag::{bad_import_id, client_error, client_error_on};
 use api_client::{ApiKey, ConnectWise, Error};
@@ -253,7 +254,10 @@ impl Resource for ApiKeyResource {
     }
 
     async fn modify_plan(&self, req: &PlanRequest, resp: &mut PlanResponse) {
-        if req.prior.is_null() {
+        let Some(prior) = decode_nullable::<KeyModel>(&req.prior, &mut resp.diags) else {
+            return;
+        };
+        let Some(prior) = prior else {
             let Some(config) = KeyModel::decode_into(&req.config, &mut resp.diags) else {
                 return;
             };
@@ -263,9 +267,6 @@ impl Resource for ApiKeyResource {
                 };
                 check_member(&cw, id, &mut resp.diags).await;
             }
-            return;
-        }
-        let Some(prior) = KeyModel::decode_into(&req.prior, &mut resp.diags) else {
             return;
         };
         // An imported key has no triggers in state: adopt the configured ones in place.

@@ -11,6 +11,7 @@ use async_trait::async_trait;
 
 use super::common::ids::parse_record_id;
 use super::common::members::none_if_not_found;
+use super::common::nullable::decode_nullable;
 use super::config::Handle;
 use super::diag::{bad_import_id, client_error, client_error_on};
 use api_client::{ApiMember, ConnectWise, Error};
@@ -150,13 +151,8 @@ impl Resource for ApiMemberResource {
         let Some(config) = MemberModel::decode_into(&req.config, &mut resp.diags) else {
             return;
         };
-        let prior = if req.prior.is_null() {
-            None
-        } else {
-            let Some(prior) = MemberModel::decode_into(&req.prior, &mut resp.diags) else {
-                return;
-            };
-            Some(prior)
+        let Some(prior) = decode_nullable::<MemberModel>(&req.prior, &mut resp.diags) else {
+            return;
         };
         let role = &config.security_role_id;
         let check_role_id =
