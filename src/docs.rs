@@ -165,7 +165,30 @@ fn attribute_line(a: &Attribute) -> String {
     if a.requires_replace {
         desc.push_str(" Changing it replaces the object.");
     }
+    for r in &a.requires_replace_if {
+        desc.push(' ');
+        desc.push_str(&r.description);
+    }
     format!("- `{}` ({}) {}\n", a.name, tags.join(", "), desc.trim())
+}
+
+/// The block's rules across attributes (checked at plan time), with their reasons.
+fn constraints_markdown(page: &mut String, block: &Block) {
+    if block.rules.is_empty() {
+        return;
+    }
+    page.push_str("Checked at plan time:\n\n");
+    for (i, rule) in block.rules.iter().enumerate() {
+        match block.rule_reasons.get(&i) {
+            Some(why) => {
+                let _ = writeln!(page, "- {} {why}", rule.describe());
+            }
+            None => {
+                let _ = writeln!(page, "- {}", rule.describe());
+            }
+        }
+    }
+    page.push('\n');
 }
 
 fn schema_markdown(page: &mut String, block: &Block) {
@@ -218,6 +241,7 @@ fn schema_markdown(page: &mut String, block: &Block) {
         }
         page.push('\n');
     }
+    constraints_markdown(page, block);
     for b in nested {
         let _ = writeln!(
             page,

@@ -9,7 +9,6 @@ use serde::{Deserialize, Serialize};
 
 use super::common::ids::{parse_id_pair, parse_record_id, record_id};
 use super::common::members::{get_member, none_if_not_found};
-use super::common::nullable::decode_nullable;
 use super::config::Handle;
 use super::diag::{bad_import_id, client_error, client_error_on};
 use api_client::{ApiKey, ConnectWise, Error};
@@ -80,6 +79,13 @@ fn is_false(b: &bool) -> bool {
     !*b
 }
 
+/// A change of `rotation_triggers` rotates the key, except on an imported key that has none in
+/// state yet: its first value is adopted in place.
+fn rotation_replaces_the_key(req: &tfplugin::ReplaceIfRequest) -> bool {
+    let private: KeyPrivate = req.prior_private.decode();
+    !(private.imported && req.prior.is_null())
+}
+
 pub struct ApiKeyResource {
     handle: Handle,
 }
@@ -129,7 +135,11 @@ fn key_schema() -> Schema {
         .attribute(
             Attribute::of_type("rotation_triggers", Type::map(Type::String))
                 .optional()
-                .requires_replace()
+                .requires_replace_if(
+                    rotation_replaces_the_key,
+                    "Any change replaces the key, except the first value recorded for an imported \
+                     key.",
+                )
                 .description(
                     "Arbitrary values; any change makes a new key (a rotation), e.g. \
                      `{ rotated = \"2026-11\" }`. Combine with \
@@ -253,27 +263,19 @@ impl Resource for ApiKeyResource {
          | import | `GET /system/members/{memberId}/apiKeys/{id}`, or `GET /system/members?conditions=identifier=\"...\"` [published] and `GET /system/members/{memberId}/apiKeys` |\n"
     }
 
+    /// On create, checks that the member exists before anything is made.
     async fn modify_plan(&self, req: &PlanRequest, resp: &mut PlanResponse) {
-        let Some(prior) = decode_nullable::<KeyModel>(&req.prior, &mut resp.diags) else {
+        if !req.prior.is_null() {
+            return;
+        }
+        let Some(config) = KeyModel::decode_into(&req.config, &mut resp.diags) else {
             return;
         };
-        let Some(prior) = prior else {
-            let Some(config) = KeyModel::decode_into(&req.config, &mut resp.diags) else {
+        if let Some(id) = config.member_id.as_str().and_then(parse_record_id) {
+            let Some(cw) = self.handle.connectwise(&mut resp.diags) else {
                 return;
             };
-            if let Some(id) = config.member_id.as_str().and_then(parse_record_id) {
-                let Some(cw) = self.handle.connectwise(&mut resp.diags) else {
-                    return;
-                };
-                check_member(&cw, id, &mut resp.diags).await;
-            }
-            return;
-        };
-        // An imported key has no triggers in state: adopt the configured ones in place.
-        let private: KeyPrivate = req.prior_private.decode();
-        if private.imported && prior.rotation_triggers.is_null() {
-            resp.requires_replace
-                .retain(|p| *p != AttrPath::root("rotation_triggers"));
+            check_member(&cw, id, &mut resp.diags).await;
         }
     }
 

@@ -394,7 +394,7 @@ data "connectwise_member" "x" {
     );
     let out = flat(&h.plan_fails().await);
     assert!(
-        out.contains("Exactly one of `id` or `identifier` must be set"),
+        out.contains("Exactly one of `identifier`, `id` must be set"),
         "{out}"
     );
     h.config(

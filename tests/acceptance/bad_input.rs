@@ -281,7 +281,7 @@ resource "connectwise_role_permission_set" "s" {{
             Validate,
             credentials("private_key = \"s\"\n  mint_key {\n    member_id = \"1\"\n  }"),
             "mint_key",
-            &["At most one of", "sets `private_key` and `mint_key`"],
+            &["At most one of", "got `private_key`, `mint_key`"],
         ),
         case(
             "write-only key without its version",

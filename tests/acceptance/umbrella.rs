@@ -636,10 +636,7 @@ async fn umbrella_credentials_configuration_errors() {
         "  public_key = \"p\"\n  private_key = \"s\"\n  private_key_wo = \"s\"\n  private_key_wo_version = 1",
     ));
     let err = flat(&h.plan_fails().await);
-    assert!(
-        err.contains("sets `private_key` and `private_key_wo`"),
-        "{err}"
-    );
+    assert!(err.contains("got `private_key`, `private_key_wo`"), "{err}");
 
     h.config(&creds("  private_key = \"s\""));
     let err = flat(&h.plan_fails().await);

@@ -51,7 +51,11 @@ impl HclogLayer {
     fn max_for(&self, target: &str) -> Level {
         let own = target.starts_with("tfplugin")
             || self.own_targets.iter().any(|t| target.starts_with(t));
-        if own { self.max } else { self.max.min(Level::INFO) }
+        if own {
+            self.max
+        } else {
+            self.max.min(Level::INFO)
+        }
     }
 }
 

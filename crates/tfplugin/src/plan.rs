@@ -4,7 +4,7 @@
 //! `modify_plan`. Also what every state goes through before Terraform sees it.
 
 use super::diag::{AttrPath, Diagnostics};
-use super::framework::{PlanRequest, PlanResponse, Resource};
+use super::framework::{PlanRequest, PlanResponse, Private, Resource};
 use super::schema::{Attribute, Block, ReplaceIfRequest};
 use super::value::Value;
 
@@ -17,7 +17,8 @@ pub(crate) async fn plan_change(
     proposed: &Value,
     diags: Diagnostics,
 ) -> PlanResponse {
-    let (planned, requires_replace) = plan_from_schema(block, &req.config, &req.prior, proposed);
+    let (planned, requires_replace) =
+        plan_from_schema(block, &req.config, &req.prior, &req.prior_private, proposed);
     let mut resp = PlanResponse {
         planned,
         requires_replace,
@@ -34,6 +35,7 @@ pub fn plan_from_schema(
     block: &Block,
     config: &Value,
     prior: &Value,
+    prior_private: &Private,
     proposed: &Value,
 ) -> (Value, Vec<AttrPath>) {
     let mut planned = proposed.clone();
@@ -50,7 +52,7 @@ pub fn plan_from_schema(
     let mut replace = Vec::new();
     if !creating {
         for a in &block.attributes {
-            if changes_need_replacement(a, config, prior, &planned) {
+            if changes_need_replacement(a, config, prior, prior_private, &planned) {
                 replace.push(AttrPath::root(&a.name));
             }
         }
@@ -76,7 +78,13 @@ pub fn plan_from_schema(
 }
 
 /// RequiresReplace and RequiresReplaceIf of an existing object's attribute.
-fn changes_need_replacement(a: &Attribute, config: &Value, prior: &Value, planned: &Value) -> bool {
+fn changes_need_replacement(
+    a: &Attribute,
+    config: &Value,
+    prior: &Value,
+    prior_private: &Private,
+    planned: &Value,
+) -> bool {
     let (before, after) = (prior.get(&a.name), planned.get(&a.name));
     if after.same_as(before) {
         return false;
@@ -88,6 +96,7 @@ fn changes_need_replacement(a: &Attribute, config: &Value, prior: &Value, planne
         config_object: config,
         prior_object: prior,
         planned_object: planned,
+        prior_private,
     };
     a.requires_replace || a.requires_replace_if.iter().any(|r| (r.check)(&req))
 }
@@ -127,7 +136,13 @@ mod tests {
         let config = Value::object()
             .with("name", Value::string("a"))
             .with("secret_wo", Value::string("s"));
-        let (planned, replace) = plan_from_schema(&block(), &config, &Value::Null, &config);
+        let (planned, replace) = plan_from_schema(
+            &block(),
+            &config,
+            &Value::Null,
+            &Private::default(),
+            &config,
+        );
         assert!(planned.get("id").is_unknown());
         assert!(planned.get("updated").is_unknown());
         assert_eq!(planned.get("flag"), &Value::Bool(false));
@@ -143,13 +158,15 @@ mod tests {
             .with("flag", Value::Bool(false))
             .with("updated", Value::string("t"));
         let config = Value::object().with("name", Value::string("a"));
-        let (planned, replace) = plan_from_schema(&block(), &config, &prior, &prior);
+        let (planned, replace) =
+            plan_from_schema(&block(), &config, &prior, &Private::default(), &prior);
         assert!(planned.same_as(&prior));
         assert!(replace.is_empty());
 
         let proposed = prior.clone().with("name", Value::string("b"));
         let config = Value::object().with("name", Value::string("b"));
-        let (planned, replace) = plan_from_schema(&block(), &config, &prior, &proposed);
+        let (planned, replace) =
+            plan_from_schema(&block(), &config, &prior, &Private::default(), &proposed);
         assert_eq!(replace, vec![AttrPath::root("name")]);
         assert_eq!(
             planned.get("id").as_str(),
@@ -191,7 +208,7 @@ mod tests {
         let plan = |size: i64| {
             let config = Value::object().with("size", Value::int(size));
             let proposed = prior.clone().with("size", Value::int(size));
-            plan_from_schema(&sized(), &config, &prior, &proposed).1
+            plan_from_schema(&sized(), &config, &prior, &Private::default(), &proposed).1
         };
         assert_eq!(plan(5), vec![AttrPath::root("size")]);
         assert!(plan(20).is_empty(), "growing is an update");
@@ -209,9 +226,10 @@ mod tests {
                 .requires_replace_if(never_asked, "never"),
         );
         let config = Value::object().with("size", Value::int(1));
-        let (_, replace) = plan_from_schema(&block, &config, &Value::Null, &config);
+        let (_, replace) =
+            plan_from_schema(&block, &config, &Value::Null, &Private::default(), &config);
         assert!(replace.is_empty());
-        let (_, replace) = plan_from_schema(&block, &config, &config, &config);
+        let (_, replace) = plan_from_schema(&block, &config, &config, &Private::default(), &config);
         assert!(replace.is_empty());
     }
 }

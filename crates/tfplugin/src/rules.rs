@@ -58,12 +58,14 @@ impl ConfigRule {
         }
     }
 
-    /// Checks the rule on `config`, the value of `block` at `path`.
+    /// Checks the rule on `config`, the value of `block` at `path`; `reason`, when given, is
+    /// appended to the error (why the rule exists, what to do).
     pub(crate) fn check(
         &self,
         block: &Block,
         config: &Value,
         path: &AttrPath,
+        reason: Option<&str>,
         diags: &mut Diagnostics,
     ) {
         if config.is_unknown() || self.names().is_empty() {
@@ -118,7 +120,10 @@ impl ConfigRule {
         diags.attr_error(
             full(at),
             "Invalid Attribute Combination",
-            format!("{}; got {got}.", self.requirement(&names)),
+            match reason {
+                Some(why) => format!("{}; got {got}. {why}", self.requirement(&names)),
+                None => format!("{}; got {got}.", self.requirement(&names)),
+            },
         );
     }
 }
@@ -159,6 +164,25 @@ mod tests {
             .attribute(Attribute::string("private_key_wo").optional().write_only())
             .attribute(Attribute::bool("mint_key").optional())
             .exactly_one_of(&["private_key", "private_key_wo", "mint_key"])
+    }
+
+    #[test]
+    fn a_reason_follows_the_requirement() {
+        let block = Block::new("credentials")
+            .attribute(Attribute::string("public_key").optional())
+            .attribute(Attribute::bool("mint_key").optional())
+            .conflicts_with(&["public_key", "mint_key"])
+            .because("The provider uses the public key of the key it mints.");
+        let config = Value::object()
+            .with("public_key", Value::string("p"))
+            .with("mint_key", Value::Bool(true));
+        let (path, detail) = only_detail(&check(&block, &config));
+        assert_eq!(path, "public_key");
+        assert_eq!(
+            detail,
+            "At most one of `public_key`, `mint_key` may be set; got `public_key`, `mint_key`. \
+             The provider uses the public key of the key it mints."
+        );
     }
 
     fn check(block: &Block, config: &Value) -> Diagnostics {

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::diag::{AttrPath, Diagnostics};
+use super::framework::Private;
 use super::value::{Type, Value};
 
 pub use super::rules::ConfigRule;
@@ -272,6 +273,8 @@ pub struct ReplaceIfRequest<'a> {
     /// The whole plan so far: defaults applied and write-only attributes null;
     /// computed attributes are not yet marked unknown.
     pub planned_object: &'a Value,
+    /// The provider's private data kept beside the prior state.
+    pub prior_private: &'a Private,
 }
 
 /// How a nested block repeats.
@@ -302,6 +305,8 @@ pub struct Block {
     pub deprecated: bool,
     /// Rules across this block's attributes and nested blocks, checked by [`Block::validate`].
     pub rules: Vec<ConfigRule>,
+    /// Why a rule exists, by its index in `rules` (see [`Block::because`]).
+    pub rule_reasons: BTreeMap<usize, &'static str>,
 }
 
 impl Block {
@@ -322,6 +327,13 @@ impl Block {
     /// Adds a rule across attributes or nested blocks of this block.
     pub fn rule(mut self, rule: ConfigRule) -> Self {
         self.rules.push(rule);
+        self
+    }
+    /// Explains the rule added last: appended to its error, so the user learns why and what to do.
+    pub fn because(mut self, why: &'static str) -> Self {
+        if let Some(last) = self.rules.len().checked_sub(1) {
+            self.rule_reasons.insert(last, why);
+        }
         self
     }
     /// Exactly one of these attributes or nested blocks must be set.
@@ -376,8 +388,9 @@ impl Block {
     /// Runs the attribute validators and the block's rules on a configuration
     /// value, then does the same in every nested block.
     pub fn validate(&self, config: &Value, path: &AttrPath, diags: &mut Diagnostics) {
-        for rule in &self.rules {
-            rule.check(self, config, path, diags);
+        for (i, rule) in self.rules.iter().enumerate() {
+            let reason = self.rule_reasons.get(&i).copied();
+            rule.check(self, config, path, reason, diags);
         }
         for a in &self.attributes {
             let v = config.get(&a.name);

@@ -121,7 +121,8 @@ fn member_schema() -> Schema {
             Attribute::string("structure_level")
                 .computed()
                 .description("The name of the member's corporate structure level."),
-        ),
+        )
+        .exactly_one_of(&["identifier", "id"]),
     )
 }
 
@@ -141,22 +142,6 @@ impl DataSource for MemberDataSource {
          | Lookup | Call |\n|---|---|\n\
          | by `id` | `GET /system/members/{id}` |\n\
          | by `identifier` | `GET /system/members?conditions=identifier=\"...\"` |\n"
-    }
-
-    async fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        let Some(config) = MemberData::decode_into(config, diags) else {
-            return;
-        };
-        if config.id.is_unknown() || config.identifier.is_unknown() {
-            return;
-        }
-        if config.id.is_null() == config.identifier.is_null() {
-            diags.attr_error(
-                AttrPath::root("identifier"),
-                "Invalid Attribute Combination",
-                "Exactly one of `id` or `identifier` must be set.",
-            );
-        }
     }
 
     async fn read(&self, config: &Value, diags: &mut Diagnostics) -> Value {

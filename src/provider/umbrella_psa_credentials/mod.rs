@@ -74,65 +74,6 @@ impl UmbrellaPsaCredentialsResource {
     }
 }
 
-/// Checks of the key attributes: at most one source of the private key, `public_key` exactly
-/// when not minting, and `private_key_wo` with its version.
-fn check_key_sources(config: &CredentialsModel, diags: &mut Diagnostics) {
-    let given = config.key_sources();
-    // None at all is allowed for imported credentials whose key Terraform
-    // does not know (see modify_plan: creating them still needs a key).
-    if given.len() > 1 {
-        let detail = format!(
-            "At most one of `private_key`, `private_key_wo` (with `private_key_wo_version`) \
-             or a `mint_key` block may be given, to say where the ConnectWise private key \
-             comes from; this configuration sets {}.",
-            given
-                .iter()
-                .map(|a| format!("`{a}`"))
-                .collect::<Vec<_>>()
-                .join(" and ")
-        );
-        let path = given.get(1).map(|a| AttrPath::root(a));
-        match path {
-            Some(p) => diags.attr_error(p, "Invalid Attribute Combination", detail),
-            None => diags.error("Invalid Attribute Combination", detail),
-        }
-    }
-    let minting = !config.mint_key.is_null();
-    let public = !config.public_key.is_null();
-    if minting && public {
-        diags.attr_error(
-            AttrPath::root("public_key"),
-            "Invalid Attribute Combination",
-            "`public_key` must not be set together with `mint_key`: the provider uses the \
-             public key of the key it mints.",
-        );
-    }
-    if !minting && !public {
-        diags.attr_error(
-            AttrPath::root("public_key"),
-            "Missing required argument",
-            "`public_key` is required unless a `mint_key` block is used.",
-        );
-    }
-    let wo = !config.private_key_wo.is_null();
-    let version = !config.private_key_wo_version.is_null();
-    if wo && !version {
-        diags.attr_error(
-            AttrPath::root("private_key_wo_version"),
-            "Missing required argument",
-            "`private_key_wo_version` is required with `private_key_wo`: Terraform cannot see a \
-             write-only value change, so change this number whenever the key changes.",
-        );
-    }
-    if version && !wo {
-        diags.attr_error(
-            AttrPath::root("private_key_wo_version"),
-            "Invalid Attribute Combination",
-            "`private_key_wo_version` applies only together with `private_key_wo`.",
-        );
-    }
-}
-
 /// The warning and plan of an update that revokes keys earlier failed applies left behind.
 fn plan_unrevoked(
     unrevoked: &[MintedKey],
@@ -170,12 +111,6 @@ impl Resource for UmbrellaPsaCredentialsResource {
 
     fn doc_sections(&self) -> &'static str {
         DOC_SECTIONS
-    }
-
-    async fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        if let Some(config) = CredentialsModel::decode_into(config, diags) {
-            check_key_sources(&config, diags);
-        }
     }
 
     async fn modify_plan(&self, req: &PlanRequest, resp: &mut PlanResponse) {

@@ -245,7 +245,23 @@ pub fn credentials_schema() -> Schema {
                 .computed()
                 .description("When the PSA settings last changed, as Umbrella reports it."),
         )
-        .block(mint_key),
+        .block(mint_key)
+        // Where the ConnectWise private key comes from. None at all is allowed for imported
+        // credentials whose key Terraform does not know (modify_plan asks for one on create).
+        .conflicts_with(&["private_key", "private_key_wo", "mint_key"])
+        .because("They say where the ConnectWise private key comes from: give one of them.")
+        .conflicts_with(&["public_key", "mint_key"])
+        .because(
+            "`public_key` must not be set together with `mint_key`: the provider uses the public \
+             key of the key it mints.",
+        )
+        .at_least_one_of(&["public_key", "mint_key"])
+        .because("`public_key` is required unless a `mint_key` block is used.")
+        .required_together(&["private_key_wo", "private_key_wo_version"])
+        .because(
+            "`private_key_wo_version` is required with `private_key_wo`: Terraform cannot see a \
+             write-only value change, so change this number whenever the key changes.",
+        ),
     )
 }
 
