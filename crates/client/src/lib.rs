@@ -31,6 +31,7 @@
 mod backoff;
 pub mod connectwise;
 pub mod secret;
+pub mod transport_error;
 pub mod umbrella;
 
 pub use connectwise::*;
