@@ -101,7 +101,10 @@ fn chain<'a>(err: &'a reqwest::Error) -> impl Iterator<Item = &'a (dyn StdError 
 }
 
 fn has_io_kind(err: &reqwest::Error, kind: io::ErrorKind) -> bool {
-    chain(err).any(|e| e.downcast_ref::<io::Error>().is_some_and(|io| io.kind() == kind))
+    chain(err).any(|e| {
+        e.downcast_ref::<io::Error>()
+            .is_some_and(|io| io.kind() == kind)
+    })
 }
 
 /// The innermost cause's own words.
