@@ -19,6 +19,8 @@ pub enum Validator {
     OneOf(&'static [&'static str]),
     /// Integer range, inclusive.
     Range { min: i64, max: i64 },
+    /// The string must contain something other than whitespace (`""` and `"  "` fail).
+    NotBlank,
     /// Any other rule: returns the problem, if any.
     Custom(fn(&Value) -> Result<(), String>),
     /// Applies the inner validator to every element of a set or list.
@@ -86,6 +88,20 @@ impl Validator {
                     );
                 }
             }
+            Validator::NotBlank => {
+                if let Some(s) = value.as_str()
+                    && s.trim().is_empty()
+                {
+                    diags.attr_error(
+                        path.clone(),
+                        "Invalid Attribute Value",
+                        format!(
+                            "Attribute {path} must not be empty or only blanks, got {s:?}: give \
+                             a value with at least one visible character."
+                        ),
+                    );
+                }
+            }
             Validator::Custom(f) => {
                 if let Err(problem) = f(value) {
                     diags.attr_error(
@@ -123,6 +139,7 @@ impl Validator {
                     .join(", ")
             )),
             Validator::Range { min, max } => Some(format!("Between {min} and {max}.")),
+            Validator::NotBlank => Some("Must not be blank.".to_string()),
             Validator::Each(inner) => inner.describe().map(|d| format!("Each element: {d}")),
             Validator::Custom(_) => None,
         }
@@ -395,8 +412,14 @@ impl Block {
         for a in &self.attributes {
             let v = config.get(&a.name);
             let p = path_join(path, &a.name);
+            // One problem per attribute: `""` fails `Length { min: 1 }` and need not also
+            // fail `NotBlank`.
             for val in &a.validators {
+                let before = diags.0.len();
                 val.check(v, &p, diags);
+                if diags.0.len() > before {
+                    break;
+                }
             }
         }
         for b in &self.blocks {
@@ -435,5 +458,55 @@ impl Schema {
     }
     pub fn ty(&self) -> Type {
         self.block.ty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn name_block() -> Block {
+        Block::new("").attribute(
+            Attribute::string("name")
+                .required()
+                .validate(Validator::Length { min: 1, max: 30 })
+                .validate(Validator::NotBlank),
+        )
+    }
+
+    fn problems(config: Value) -> Vec<String> {
+        let mut diags = Diagnostics::new();
+        name_block().validate(&config, &AttrPath::default(), &mut diags);
+        diags.0.iter().map(|d| d.detail.clone()).collect()
+    }
+
+    #[test]
+    fn blank_strings_fail_not_blank_with_the_attribute_named() {
+        for blank in [" ", "\t\n", "   "] {
+            let found = problems(Value::object().with("name", Value::string(blank)));
+            assert_eq!(found.len(), 1, "{blank:?}: {found:?}");
+            assert!(
+                found[0].contains("name") && found[0].contains("only blanks"),
+                "{found:?}"
+            );
+        }
+        assert!(problems(Value::object().with("name", Value::string(" x "))).is_empty());
+        assert!(problems(Value::object().with("name", Value::Unknown)).is_empty());
+        assert!(problems(Value::object().with("name", Value::Null)).is_empty());
+    }
+
+    #[test]
+    fn one_problem_per_attribute_the_first_validator_wins() {
+        let found = problems(Value::object().with("name", Value::string("")));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].contains("got 0"), "{found:?}");
+    }
+
+    #[test]
+    fn not_blank_is_described_for_the_docs() {
+        assert_eq!(
+            Validator::NotBlank.describe().as_deref(),
+            Some("Must not be blank.")
+        );
     }
 }
