@@ -2,6 +2,7 @@
 //! it answers (codebase, clientId, rate limit, latency, faults).
 
 use std::fmt;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::FaultConfig;
@@ -55,6 +56,13 @@ pub struct SandboxConfig {
     /// Faults injected into HTTP answers from the start (change them later with
     /// [`crate::Sandbox::set_faults`]); none by default.
     pub faults: FaultConfig,
+    /// Keep the objects clients create in this file (format: [`crate::snapshot`]): read on start
+    /// when it exists, written when the sandbox starts, shortly after every change, and when it
+    /// stops ([`crate::Sandbox::stop`]). `None` (the default): memory only.
+    pub state_file: Option<PathBuf>,
+    /// Start from this recorded state instead of the seed, e.g. a test's fixture; read once,
+    /// never written. With `state_file` too, it is read only while that file does not exist yet.
+    pub initial_state: Option<PathBuf>,
 }
 
 impl TenantConfig {
@@ -94,6 +102,8 @@ impl Default for SandboxConfig {
             rate_limit_per_minute: None,
             latency: Duration::ZERO,
             faults: FaultConfig::default(),
+            state_file: None,
+            initial_state: None,
         }
     }
 }

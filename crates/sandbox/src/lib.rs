@@ -4,7 +4,9 @@
 //!
 //! Fidelity follows `shared/research/connectwise-api.md`; calls marked `[ext]` in
 //! `shared/api-contract.md` (role settings PATCH, customize items, API keys) use the project's
-//! contract. Tests change state out of band through [`SandboxState::with_tenant`].
+//! contract. Tests change state out of band through [`SandboxState::with_tenant`]. State files
+//! ([`snapshot`]) keep what clients created across restarts, or start a sandbox from a recorded
+//! state.
 
 mod api_keys;
 mod api_members;
@@ -18,10 +20,12 @@ mod lookups;
 mod members;
 mod role_settings;
 mod security_roles;
+pub mod snapshot;
 mod state;
 pub mod umbrella;
 
 use std::net::SocketAddr;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -40,6 +44,7 @@ pub use state::{
 pub use config::{SandboxConfig, TenantConfig};
 pub use connectwise::connectwise_router;
 pub use faults::{FaultConfig, FaultCounts};
+pub use snapshot::StateFileError;
 
 use connectwise::TenantTag;
 use faults::FaultState;
@@ -55,6 +60,8 @@ pub struct Sandbox {
     faults: Arc<FaultState>,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<()>,
+    /// With a state file: stops the autosaver, and its task.
+    autosave: Option<(oneshot::Sender<()>, JoinHandle<()>)>,
 }
 
 impl Sandbox {
@@ -63,21 +70,36 @@ impl Sandbox {
         Sandbox::start_on(config, SocketAddr::from(([127, 0, 0, 1], 0))).await
     }
 
+    /// Starts on `addr`. With [`SandboxConfig::state_file`] or
+    /// [`SandboxConfig::initial_state`], the state is read first: a file that cannot be read or
+    /// understood is an error ([`snapshot::StateFileError`] inside the `io::Error`), and nothing
+    /// is served.
     pub async fn start_on(config: SandboxConfig, addr: SocketAddr) -> std::io::Result<Sandbox> {
         config
             .faults
             .validate()
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
-        let listener = tokio::net::TcpListener::bind(addr).await?;
-        let addr = listener.local_addr()?;
         let faults = FaultState::new(config.faults.clone());
         let state = SandboxState::new(config);
-        state.set_addr(addr);
-        let app = connectwise_router(state.clone());
         // Umbrella emulator: one console per tenant, credentials checked against this ConnectWise.
-        // The two route sets do not overlap; the layer below then records and delays both.
         let umbrella = umbrella::UmbrellaState::for_sandbox(&state);
-        let app = app.merge(umbrella::router(umbrella.clone()));
+        let config = state.config();
+        let state_file = config.state_file.as_deref();
+        let source = state_file
+            .filter(|f| f.exists())
+            .or(config.initial_state.as_deref());
+        if let Some(source) = source {
+            snapshot::load(source, &state, &umbrella)?;
+        }
+        if let Some(file) = state_file {
+            // At once, so that an unwritable file is reported now rather than at shutdown.
+            snapshot::save(file, &state, &umbrella)?;
+        }
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        state.set_addr(addr);
+        // The two route sets do not overlap; the layers below then record and delay both.
+        let app = connectwise_router(state.clone()).merge(umbrella::router(umbrella.clone()));
         // Faults sit inside the recorder, so injected answers are recorded too.
         let app = app.layer(middleware::from_fn_with_state(
             faults.clone(),
@@ -88,18 +110,11 @@ impl Sandbox {
             record_and_delay,
         ));
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            // TCP_NODELAY: without it Nagle's algorithm and delayed ACKs stall
-            // multi-segment answers (e.g. a role's settings list) by ~40 ms.
-            let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
-                let _ = tcp.set_nodelay(true);
-            });
-            let served = axum::serve(listener, app).with_graceful_shutdown(async {
-                let _ = stopped.await;
-            });
-            if let Err(e) = served.await {
-                tracing::error!("sandbox server stopped: {e}");
-            }
+        let task = tokio::spawn(serve(listener, app, stopped));
+        let autosave = state.config().state_file.clone().map(|file| {
+            let (stop, stopped) = oneshot::channel::<()>();
+            let saver = snapshot::autosave(file, state.clone(), umbrella.clone(), stopped);
+            (stop, tokio::spawn(saver))
         });
         Ok(Sandbox {
             addr,
@@ -108,6 +123,7 @@ impl Sandbox {
             faults,
             stop: Some(stop),
             task,
+            autosave,
         })
     }
 
@@ -166,11 +182,54 @@ impl Sandbox {
         self.faults.reset_counts()
     }
 
-    pub async fn shutdown(mut self) {
+    /// Writes the state of both emulators to `path` (format in [`snapshot`]), atomically; the
+    /// file can be given to [`SandboxConfig::initial_state`] or [`SandboxConfig::state_file`].
+    pub fn save_state(&self, path: impl AsRef<Path>) -> std::io::Result<()> {
+        snapshot::save(path.as_ref(), &self.state, &self.umbrella)
+    }
+
+    /// Stops serving (requests in progress finish first); with a state file, saves it a last
+    /// time. A failed save is logged; [`Sandbox::stop`] returns it instead.
+    pub async fn shutdown(self) {
+        if let Err(e) = self.stop().await {
+            tracing::error!("{e}");
+        }
+    }
+
+    /// Stops serving like [`Sandbox::shutdown`] and returns the error of the last save of the
+    /// state file, if one is configured and could not be written.
+    pub async fn stop(mut self) -> std::io::Result<()> {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
         let _ = (&mut self.task).await;
+        if let Some((stop, task)) = self.autosave.take() {
+            let _ = stop.send(());
+            let _ = task.await;
+        }
+        match &self.state.config().state_file {
+            Some(file) => snapshot::save(file, &self.state, &self.umbrella),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Serves until `stopped` fires.
+async fn serve(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    stopped: oneshot::Receiver<()>,
+) {
+    // TCP_NODELAY: without it Nagle's algorithm and delayed ACKs stall
+    // multi-segment answers (e.g. a role's settings list) by ~40 ms.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
+    let served = axum::serve(listener, app).with_graceful_shutdown(async {
+        let _ = stopped.await;
+    });
+    if let Err(e) = served.await {
+        tracing::error!("sandbox server stopped: {e}");
     }
 }
 
@@ -180,16 +239,27 @@ impl Drop for Sandbox {
         if self.stop.is_some() {
             self.task.abort();
         }
+        // Nor save: dropping is not stopping (no last save; the autosaver stops too).
+        if let Some((_, task)) = &self.autosave {
+            task.abort();
+        }
     }
 }
 
-/// Records every request and adds the configured latency.
+/// Records every request, adds the configured latency, and tells the autosaver about changes.
 async fn record_and_delay(State(state): State<SandboxState>, req: Request, next: Next) -> Response {
     let method = req.method().to_string();
     let path = req.uri().path().to_string();
     let query = req.uri().query().map(str::to_string);
     tracing::debug!(%method, %path, "sandbox request");
+    // Whatever the answer: a "lost" POST (faults) changes state behind an error. Bearer tokens
+    // are not kept in state files.
+    let changes =
+        !matches!(req.method().as_str(), "GET" | "HEAD" | "OPTIONS") && path != "/auth/v2/token";
     let resp = next.run(req).await;
+    if changes {
+        state.shared.changed.notify_one();
+    }
     let latency = state.config().latency;
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;

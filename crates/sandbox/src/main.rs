@@ -2,15 +2,22 @@
 //! SIGTERM, and prints the credentials and the provider block to point Terraform at it.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use connectwise_sandbox::{FaultConfig, Sandbox, SandboxConfig, TenantConfig};
+use connectwise_sandbox::{FaultConfig, Sandbox, SandboxConfig, StateFileError, TenantConfig};
 
-const USAGE: &str = "usage: connectwise-sandbox [--listen 127.0.0.1:PORT] [--tenants N] [--rate-limit N] [--latency-ms N] [--no-client-id] [--allow-remote] [fault flags]
+const USAGE: &str = "usage: connectwise-sandbox [--listen 127.0.0.1:PORT] [--tenants N] [--state FILE] [--rate-limit N] [--latency-ms N] [--no-client-id] [--allow-remote] [fault flags]
 
   --listen ADDR     address to bind (default 127.0.0.1:8080; env CW_SANDBOX_LISTEN)
   --tenants N       how many tenants (companies with their Umbrella consoles); default 1 (env CW_SANDBOX_TENANTS)
+  --state FILE      keep the objects clients create in FILE (JSON, \"format\": 1) across restarts:
+                    read on start if it exists (an unreadable file stops the start), written
+                    atomically on start, shortly after each change, and on Ctrl-C/SIGTERM; it
+                    holds every tenant's roles, settings, allow-lists, members, API keys (hashed)
+                    and the Umbrella consoles' PSA credentials (in clear) and mappings; without
+                    it all data is in memory (env CW_SANDBOX_STATE)
   --rate-limit N    answer 429 after N requests per minute per company (env CW_SANDBOX_RATE_LIMIT)
   --latency-ms N    delay every response by N ms (env CW_SANDBOX_LATENCY_MS)
   --no-client-id    do not require the clientId header
@@ -35,6 +42,7 @@ struct Args {
     require_client_id: bool,
     allow_remote: bool,
     faults: FaultConfig,
+    state: Option<PathBuf>,
 }
 
 fn fraction(flag: &str, value: &str) -> Result<f64, String> {
@@ -50,12 +58,22 @@ fn number(flag: &str, value: &str) -> Result<u64, String> {
         .map_err(|e| format!("{flag} {value}: {e}"))
 }
 
+fn tenant_count(value: &str) -> Result<usize, String> {
+    match value.parse::<usize>() {
+        Ok(n) if (1..=100).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "--tenants {value}: expected a number from 1 to 100"
+        )),
+    }
+}
+
 fn parse_args() -> Result<Args, String> {
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
     let mut listen = env("CW_SANDBOX_LISTEN").unwrap_or_else(|| "127.0.0.1:8080".into());
     let mut rate_limit = env("CW_SANDBOX_RATE_LIMIT");
     let mut latency = env("CW_SANDBOX_LATENCY_MS");
     let mut tenants = env("CW_SANDBOX_TENANTS");
+    let mut state = env("CW_SANDBOX_STATE").map(PathBuf::from);
     let mut require_client_id = true;
     let mut allow_remote = false;
     let mut faults = FaultConfig::default();
@@ -75,6 +93,7 @@ fn parse_args() -> Result<Args, String> {
             "--listen" => listen = value("--listen")?,
             "--rate-limit" => rate_limit = Some(value("--rate-limit")?),
             "--tenants" => tenants = Some(value("--tenants")?),
+            "--state" => state = Some(PathBuf::from(value("--state")?)),
             "--latency-ms" => latency = Some(value("--latency-ms")?),
             "--no-client-id" => require_client_id = false,
             "--allow-remote" => allow_remote = true,
@@ -106,25 +125,17 @@ fn parse_args() -> Result<Args, String> {
             })
             .transpose()?,
         latency_ms: latency
-            .map(|l| {
-                l.parse::<u64>()
-                    .map_err(|e| format!("--latency-ms {l}: {e}"))
-            })
+            .map(|l| number("--latency-ms", &l))
             .transpose()?
             .unwrap_or(0),
-        tenants: match tenants {
-            Some(t) => match t.parse::<usize>() {
-                Ok(n) if (1..=100).contains(&n) => n,
-                _ => return Err(format!("--tenants {t}: expected a number from 1 to 100")),
-            },
-            None => 1,
-        },
+        tenants: tenants.map_or(Ok(1), |t| tenant_count(&t))?,
         require_client_id,
         allow_remote,
         faults: {
             faults.validate()?;
             faults
         },
+        state,
     })
 }
 
@@ -152,10 +163,15 @@ async fn main() -> ExitCode {
         rate_limit_per_minute: args.rate_limit,
         latency: Duration::from_millis(args.latency_ms),
         faults: args.faults,
+        state_file: args.state,
         ..SandboxConfig::with_tenants(args.tenants)
     };
     let sandbox = match Sandbox::start_on(config, args.listen).await {
         Ok(s) => s,
+        Err(e) if is_state_file_error(&e) => {
+            eprintln!("connectwise-sandbox: {e}");
+            return ExitCode::FAILURE;
+        }
         Err(e) => {
             eprintln!("connectwise-sandbox: cannot listen on {}: {e}", args.listen);
             return ExitCode::FAILURE;
@@ -164,8 +180,18 @@ async fn main() -> ExitCode {
     print_banner(&sandbox);
     wait_for_stop().await;
     eprintln!("stopping");
-    sandbox.shutdown().await;
-    ExitCode::SUCCESS
+    match sandbox.stop().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("connectwise-sandbox: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn is_state_file_error(e: &std::io::Error) -> bool {
+    e.get_ref()
+        .is_some_and(|inner| inner.is::<StateFileError>())
 }
 
 fn print_banner(sandbox: &Sandbox) {
@@ -220,10 +246,17 @@ fn print_banner(sandbox: &Sandbox) {
         tenant_block(&mut out, &url, t);
     }
     let _ = writeln!(out);
-    let _ = writeln!(
-        out,
-        "Ctrl-C or SIGTERM stops the sandbox (all data is in memory)."
-    );
+    let _ = match &config.state_file {
+        Some(file) => writeln!(
+            out,
+            "Ctrl-C or SIGTERM stops the sandbox; its data is kept in {} (saved after every change and on stop).",
+            file.display()
+        ),
+        None => writeln!(
+            out,
+            "Ctrl-C or SIGTERM stops the sandbox (all data is in memory; --state FILE keeps it)."
+        ),
+    };
     // A closed stdout (e.g. piped into `head`) must not stop the sandbox.
     let _ = std::io::Write::write_all(&mut std::io::stdout(), out.as_bytes());
 }

@@ -49,6 +49,8 @@ pub(crate) struct Shared {
     pub requests: Mutex<Vec<RequestRecord>>,
     pub addr: Mutex<Option<SocketAddr>>,
     pub rate: Mutex<RateLimiter>,
+    /// Woken after each request that changed something (see `crate::snapshot::autosave`).
+    pub changed: tokio::sync::Notify,
 }
 
 /// Cheap clone handle to the sandbox's shared state.
@@ -76,6 +78,7 @@ impl SandboxState {
                 requests: Mutex::new(Vec::new()),
                 addr: Mutex::new(None),
                 rate: Mutex::new(RateLimiter::default()),
+                changed: tokio::sync::Notify::new(),
             }),
         }
     }

@@ -1,13 +1,18 @@
 //! The records of one tenant, as the emulator stores them.
+//!
+//! The serde form of these records (camelCase field names, every field defaulted when missing) is
+//! also their form in state files (`crate::snapshot`): renaming a field changes the file format.
 
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 
 use crate::http::iso;
 
 /// A permission level of a role setting.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub enum Level {
+    #[default]
     None,
     My,
     All,
@@ -34,7 +39,8 @@ impl Level {
 }
 
 /// `_info` bookkeeping of a record.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
 pub struct Audit {
     pub date_entered: String,
     pub entered_by: String,
@@ -68,7 +74,8 @@ impl Audit {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
 pub struct SecurityRole {
     pub id: i32,
     pub name: String,
@@ -80,7 +87,8 @@ pub struct SecurityRole {
 
 /// One row of a role's settings (one catalogue function), catalogue data copied in so tests can
 /// simulate a server whose rows differ from the catalogue.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
 pub struct RoleSetting {
     pub id: i32,
     pub role_id: i32,
@@ -105,7 +113,8 @@ pub struct RoleSetting {
 }
 
 /// One entry of a customize allow-list ("Allow access to these").
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
 pub struct CustomizeItem {
     pub id: i32,
     pub role_id: i32,
@@ -116,7 +125,8 @@ pub struct CustomizeItem {
 }
 
 /// A member: full (`license_class` "F") or API member ("A").
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
 pub struct Member {
     pub id: i32,
     pub identifier: String,
@@ -152,7 +162,8 @@ impl Member {
 }
 
 /// A member's API key. The private key is kept only as a salted hash.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
 pub struct ApiKey {
     pub id: i32,
     pub member_id: i32,
@@ -163,12 +174,41 @@ pub struct ApiKey {
 }
 
 /// A temporary key pair from `POST /system/members/{identifier}/tokens`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct MemberToken {
+    #[serde(default)]
     pub member_id: i32,
+    #[serde(default)]
     pub public_key: String,
+    #[serde(default)]
     pub private_key_hash: u64,
+    /// RFC 3339 in state files; a missing one is long past.
+    #[serde(with = "rfc3339", default = "long_past")]
     pub expiration: OffsetDateTime,
+}
+
+fn long_past() -> OffsetDateTime {
+    OffsetDateTime::UNIX_EPOCH
+}
+
+/// `OffsetDateTime` as an RFC 3339 string.
+mod rfc3339 {
+    use serde::{Deserialize, Deserializer, Serializer, de};
+    use time::OffsetDateTime;
+    use time::format_description::well_known::Rfc3339;
+
+    pub fn serialize<S: Serializer>(at: &OffsetDateTime, s: S) -> Result<S::Ok, S::Error> {
+        let text = at
+            .format(&Rfc3339)
+            .map_err(|e| serde::ser::Error::custom(e.to_string()))?;
+        s.serialize_str(&text)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<OffsetDateTime, D::Error> {
+        let text = String::deserialize(d)?;
+        OffsetDateTime::parse(&text, &Rfc3339).map_err(de::Error::custom)
+    }
 }
 
 /// A row of a reference table (locations, departments, time zones, structure levels, boards).
@@ -219,7 +259,8 @@ pub struct ApiMemberDefaults {
 }
 
 /// Next ids per record kind (ids are unique per tenant and kind).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
 pub struct IdCounters {
     pub role: i32,
     pub setting: i32,

@@ -2,7 +2,6 @@
 //! settings rows, lookups by name, key hashing and authentication.
 
 use std::collections::BTreeMap;
-use std::hash::{Hash, Hasher};
 
 use rand::Rng;
 use rand::distr::Alphanumeric;
@@ -146,11 +145,16 @@ impl TenantStore {
             .find(|m| m.identifier.eq_ignore_ascii_case(identifier))
     }
 
+    /// FNV-1a over the salt and the secret. Written out rather than `DefaultHasher`, whose
+    /// algorithm may change between Rust releases: state files keep these hashes.
     pub fn hash_secret(&self, secret: &str) -> u64 {
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        self.salt.hash(&mut h);
-        secret.hash(&mut h);
-        h.finish()
+        const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+        const PRIME: u64 = 0x0000_0100_0000_01b3;
+        self.salt
+            .to_le_bytes()
+            .iter()
+            .chain(secret.as_bytes())
+            .fold(OFFSET, |h, b| (h ^ u64::from(*b)).wrapping_mul(PRIME))
     }
 
     /// Who a key pair authenticates as: the configured keys, an API key of an active member,

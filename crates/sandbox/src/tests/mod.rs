@@ -7,6 +7,7 @@ mod lists;
 mod members;
 mod role_settings;
 mod security_roles;
+mod state_file;
 
 use base64::Engine;
 use reqwest::header::HeaderMap;

@@ -6,12 +6,13 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
 
 use super::checker::CredentialChecker;
 use super::{Refusal, message};
 
 /// One MSP console: its API key and the managed customers it starts with.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, Default)]
 pub struct UmbrellaConsole {
     /// API key (client id).
     pub api_key: String,
@@ -34,8 +35,9 @@ impl fmt::Debug for UmbrellaConsole {
     }
 }
 
-/// PSA settings as the emulator stores them (private key included).
-#[derive(Clone, PartialEq, Eq)]
+/// PSA settings as the emulator stores them (private key included, also in state files).
+#[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
 pub struct StoredPsa {
     /// Always `connectwise`.
     pub psa_type: String,
@@ -68,7 +70,7 @@ impl fmt::Debug for StoredPsa {
 }
 
 /// Everything the emulator keeps for one console; tests may change any of it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ConsoleState {
     /// Key, secret, org id and customers.
     pub console: UmbrellaConsole,
@@ -210,6 +212,20 @@ impl UmbrellaState {
             psa: None,
             mappings: BTreeMap::new(),
         });
+    }
+
+    /// A copy of every console's state (for state files).
+    pub(crate) fn consoles(&self) -> Vec<ConsoleState> {
+        self.lock().consoles.clone()
+    }
+
+    /// Replaces the console with the same API key, or adds it (from a state file).
+    pub(crate) fn put_console(&self, state: ConsoleState) {
+        let mut inner = self.lock();
+        match inner.console_mut(&state.console.api_key) {
+            Some(existing) => *existing = state,
+            None => inner.consoles.push(state),
+        }
     }
 
     /// Runs `f` on the console of `api_key` (out-of-band changes); `None` if there is none.
