@@ -32,10 +32,12 @@ mod backoff;
 pub mod connectwise;
 pub mod secret;
 pub mod transport_error;
+pub mod trust;
 pub mod umbrella;
 
 pub use connectwise::*;
 pub use secret::Secret;
+pub use trust::CaCertificates;
 
 #[cfg(test)]
 mod tests;

@@ -116,6 +116,8 @@ pub struct ConnectWiseConfig {
     pub max_in_flight: usize,
     /// The `User-Agent` header.
     pub user_agent: String,
+    /// CA certificates trusted besides the system's store and the bundled roots.
+    pub ca_certificates: Option<crate::CaCertificates>,
 }
 
 impl ConnectWiseConfig {
@@ -144,6 +146,7 @@ impl ConnectWiseConfig {
             max_in_flight: DEFAULT_MAX_IN_FLIGHT,
             user_agent: concat!("terraform-provider-connectwise/", env!("CARGO_PKG_VERSION"))
                 .to_owned(),
+            ca_certificates: None,
         }
     }
 }

@@ -83,6 +83,8 @@ pub struct UmbrellaConfig {
     pub retry_deadline: Duration,
     /// Client-side limits for API calls (not token calls), shared by all clones; empty = none.
     pub rate_limits: Vec<RateLimit>,
+    /// CA certificates trusted besides the system's store and the bundled roots.
+    pub ca_certificates: Option<crate::CaCertificates>,
 }
 
 impl UmbrellaConfig {
@@ -98,6 +100,7 @@ impl UmbrellaConfig {
             retry_base_delay: Duration::from_secs(1),
             retry_deadline: Duration::from_secs(120),
             rate_limits: RateLimit::admin_defaults(),
+            ca_certificates: None,
         }
     }
 }
@@ -155,7 +158,10 @@ impl Umbrella {
                     "the Umbrella base URL {trimmed:?} is not an http(s) URL"
                 ))
             })?;
-        let http = reqwest::Client::builder()
+        crate::trust::check_cleartext(&base_url).map_err(|problem| {
+            UmbrellaError::InvalidInput(format!("the Umbrella base URL {trimmed:?}: {problem}"))
+        })?;
+        let http = crate::trust::http_client_builder(config.ca_certificates.as_ref())
             .user_agent(concat!(
                 "terraform-provider-connectwise/",
                 env!("CARGO_PKG_VERSION")

@@ -39,8 +39,7 @@ impl Inner {
                 "request_timeout must be greater than zero".into(),
             ));
         }
-        let http = reqwest::Client::builder()
-            .use_rustls_tls()
+        let http = crate::trust::http_client_builder(config.ca_certificates.as_ref())
             .tcp_nodelay(true)
             .pool_idle_timeout(Duration::from_secs(90))
             .connect_timeout(timeout.min(Duration::from_secs(15)))
@@ -161,6 +160,8 @@ pub(crate) fn normalize_site(site: &str) -> Result<String, Error> {
             "site {trimmed:?} must be a host name or an http(s) URL"
         )));
     }
+    crate::trust::check_cleartext(&url)
+        .map_err(|problem| Error::InvalidInput(format!("site {trimmed:?}: {problem}")))?;
     if url.query().is_some() || url.fragment().is_some() {
         return Err(Error::InvalidInput(format!(
             "site {trimmed:?} must not have a query or fragment"
@@ -194,5 +195,6 @@ mod tests {
         );
         assert!(normalize_site("").is_err());
         assert!(normalize_site("ftp://x").is_err());
+        assert!(normalize_site("http://api-na.myconnectwise.net").is_err());
     }
 }
