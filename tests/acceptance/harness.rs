@@ -64,6 +64,11 @@ impl Harness {
 
     pub async fn with_sandbox(config: SandboxConfig) -> Harness {
         let sandbox = Sandbox::start(config).await.expect("sandbox starts");
+        Harness::with_started_sandbox(sandbox)
+    }
+
+    /// A working directory for a sandbox the test started itself (e.g. on a chosen port).
+    pub fn with_started_sandbox(sandbox: Sandbox) -> Harness {
         let dir = tempfile::tempdir().expect("temp dir");
         let cli_config = dir.path().join("terraform.tfrc");
         let provider_dir = provider_dir();

@@ -13,3 +13,4 @@ mod role_permission;
 mod secrets;
 mod security_role;
 mod umbrella;
+mod upgrade;
