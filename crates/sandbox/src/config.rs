@@ -63,6 +63,8 @@ pub struct SandboxConfig {
     /// Start from this recorded state instead of the seed, e.g. a test's fixture; read once,
     /// never written. With `state_file` too, it is read only while that file does not exist yet.
     pub initial_state: Option<PathBuf>,
+    /// Serve HTTPS with a CA made at start ([`crate::Sandbox::ca_pem`]) instead of plain HTTP.
+    pub tls: bool,
 }
 
 impl TenantConfig {
@@ -104,6 +106,7 @@ impl Default for SandboxConfig {
             faults: FaultConfig::default(),
             state_file: None,
             initial_state: None,
+            tls: false,
         }
     }
 }

@@ -112,7 +112,7 @@ fn api_call(
                     .collect()
             })
             .unwrap_or_default(),
-        origin: format!("http://{}", host(state, &headers)),
+        origin: format!("{}://{}", scheme(state), host(state, &headers)),
         headers,
         body,
         path: uri.path().to_string(),
@@ -169,6 +169,11 @@ fn admit(
         .into());
     }
     Ok(creds)
+}
+
+/// `https` for a TLS sandbox, else `http`.
+fn scheme(state: &SandboxState) -> &'static str {
+    if state.config().tls { "https" } else { "http" }
 }
 
 /// `host:port` as the client addressed us (for `Link` headers and `SiteUrl`).

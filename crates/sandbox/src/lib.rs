@@ -22,11 +22,13 @@ mod role_settings;
 mod security_roles;
 pub mod snapshot;
 mod state;
+mod tls;
 pub mod umbrella;
 
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::SystemTime;
 
 use axum::extract::{Request, State};
@@ -62,6 +64,10 @@ pub struct Sandbox {
     task: JoinHandle<()>,
     /// With a state file: stops the autosaver, and its task.
     autosave: Option<(oneshot::Sender<()>, JoinHandle<()>)>,
+    /// With [`SandboxConfig::tls`]: the CA clients must trust (PEM).
+    ca_pem: Option<String>,
+    /// TLS handshakes that failed (e.g. a client that does not trust the CA).
+    tls_failures: Arc<AtomicU64>,
 }
 
 impl Sandbox {
@@ -110,7 +116,15 @@ impl Sandbox {
             record_and_delay,
         ));
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(serve(listener, app, stopped));
+        let tls_failures = Arc::new(AtomicU64::new(0));
+        let (task, ca_pem) = if state.config().tls {
+            let identity = tls::TlsIdentity::generate()?;
+            let listener = tls::TlsListener::new(listener, &identity, tls_failures.clone())?;
+            let task = tokio::spawn(serve_on(listener, app, stopped));
+            (task, Some(identity.ca_pem))
+        } else {
+            (tokio::spawn(serve(listener, app, stopped)), None)
+        };
         let autosave = state.config().state_file.clone().map(|file| {
             let (stop, stopped) = oneshot::channel::<()>();
             let saver = snapshot::autosave(file, state.clone(), umbrella.clone(), stopped);
@@ -124,6 +138,8 @@ impl Sandbox {
             stop: Some(stop),
             task,
             autosave,
+            ca_pem,
+            tls_failures,
         })
     }
 
@@ -131,9 +147,20 @@ impl Sandbox {
         self.addr
     }
 
-    /// `http://127.0.0.1:PORT`
+    /// `http://127.0.0.1:PORT`, or `https://…` with [`SandboxConfig::tls`].
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.ca_pem.is_some() { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
+    }
+
+    /// With [`SandboxConfig::tls`]: the PEM of the CA that signed the server's certificate.
+    pub fn ca_pem(&self) -> Option<&str> {
+        self.ca_pem.as_deref()
+    }
+
+    /// How many TLS handshakes failed so far (they never reach [`Sandbox::requests`]).
+    pub fn tls_handshake_failures(&self) -> u64 {
+        self.tls_failures.load(Ordering::Relaxed)
     }
 
     pub fn config(&self) -> &SandboxConfig {
@@ -225,6 +252,14 @@ async fn serve(
     let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
         let _ = tcp.set_nodelay(true);
     });
+    serve_on(listener, app, stopped).await
+}
+
+/// Serves connections from `listener` (plain TCP or [`tls::TlsListener`]) until `stopped` fires.
+async fn serve_on<L>(listener: L, app: axum::Router, stopped: oneshot::Receiver<()>)
+where
+    L: axum::serve::Listener<Addr = SocketAddr>,
+{
     let served = axum::serve(listener, app).with_graceful_shutdown(async {
         let _ = stopped.await;
     });
