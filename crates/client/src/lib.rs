@@ -30,6 +30,7 @@
 
 mod backoff;
 pub mod connectwise;
+pub mod probe;
 pub mod secret;
 pub mod transport_error;
 pub mod trust;
