@@ -1,28 +1,75 @@
-//! The Terraform provider binary. Terraform starts it as a plugin; run by hand
-//! it offers `generate-imports` (see `connectwise_provider::importer`).
+//! The Terraform provider binary. Terraform starts it as a plugin (no arguments, its magic
+//! cookie in the environment); run by hand it offers `generate-imports` (see
+//! `connectwise_provider::importer`), `--help` and `--version`.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use clap::{Args, Parser, Subcommand};
 use connectwise_provider::importer;
 use connectwise_provider::provider::{ConnectWiseProvider, Handle};
+use tfplugin::serve::ServeError;
 use tfplugin::{Diagnostics, Value};
 
-const USAGE: &str = "usage: terraform-provider-connectwise generate-imports [--role NAME]... [--umbrella] [--output FILE]
+const BIN: &str = "terraform-provider-connectwise";
 
-Finds an Umbrella PSA integration that was set up by hand and writes `import {}` blocks for it:
-the role(s) (default \"Umbrella\"), their granted permissions, the API members holding the role and
-their API keys, and with --umbrella the Umbrella console's PSA credentials and company mappings.
-Credentials come from the provider's environment variables (CONNECTWISE_SITE, CONNECTWISE_COMPANY_ID,
-CONNECTWISE_PUBLIC_KEY, CONNECTWISE_PRIVATE_KEY, CONNECTWISE_CLIENT_ID, UMBRELLA_API_KEY,
-UMBRELLA_API_SECRET, UMBRELLA_BASE_URL). Then: terraform plan -generate-config-out=generated.tf";
+/// Terraform provider for the Cisco Umbrella <-> ConnectWise Manage PSA integration.
+///
+/// Terraform starts this binary as a plugin (see the README); run by hand it offers the
+/// commands below.
+#[derive(Parser)]
+#[command(
+    name = BIN,
+    // The plugin protocol matters when matching the binary with a Terraform version.
+    version = concat!(env!("CARGO_PKG_VERSION"), " (Terraform plugin protocol 6.9)"),
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Write `import {}` blocks for an Umbrella PSA integration that was set up by hand
+    ///
+    /// Finds an Umbrella PSA integration that was set up by hand and writes `import {}` blocks for
+    /// it: the role(s), their granted permissions, the API members holding the role and their API
+    /// keys, and with --umbrella the Umbrella console's PSA credentials and company mappings.
+    ///
+    /// Credentials come from the provider's environment variables (CONNECTWISE_SITE,
+    /// CONNECTWISE_COMPANY_ID, CONNECTWISE_PUBLIC_KEY, CONNECTWISE_PRIVATE_KEY,
+    /// CONNECTWISE_CLIENT_ID, UMBRELLA_API_KEY, UMBRELLA_API_SECRET, UMBRELLA_BASE_URL).
+    ///
+    /// Then run: terraform plan -generate-config-out=generated.tf
+    GenerateImports(GenerateImports),
+}
+
+/// The `generate-imports` options (its help text is on [`Command::GenerateImports`]).
+#[derive(Args)]
+struct GenerateImports {
+    /// A security role to import, by name; repeat for several [default: Umbrella]
+    #[arg(long = "role", value_name = "NAME")]
+    roles: Vec<String>,
+    /// Also import the Umbrella console's PSA credentials and company mappings
+    #[arg(long)]
+    umbrella: bool,
+    /// Write the blocks to FILE instead of standard output
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.first().map(String::as_str) == Some("generate-imports") {
-        return generate_imports(&args[1..]).await;
+    // Terraform runs the plugin with no arguments, so this parse never gets in its way.
+    let cli = Cli::parse();
+    match cli.command {
+        Some(Command::GenerateImports(args)) => generate_imports(args).await,
+        None => serve().await,
     }
+}
+
+async fn serve() -> ExitCode {
     // The provider's own crates log at the level TF_LOG asks for (the REST clients included).
     tfplugin::log::init(
         "provider.terraform-provider-connectwise",
@@ -30,6 +77,10 @@ async fn main() -> ExitCode {
     );
     match tfplugin::serve(Arc::new(ConnectWiseProvider::new())).await {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e @ ServeError::NotLaunchedByTerraform) => {
+            eprintln!("{e}\nRun `{BIN} --help` for what it does when run by hand.");
+            ExitCode::FAILURE
+        }
         Err(e) => {
             eprintln!("{e}");
             ExitCode::FAILURE
@@ -37,28 +88,11 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn generate_imports(args: &[String]) -> ExitCode {
+async fn generate_imports(args: GenerateImports) -> ExitCode {
     let mut what = importer::Discovery {
-        roles: Vec::new(),
-        umbrella: false,
+        roles: args.roles,
+        umbrella: args.umbrella,
     };
-    let mut output = None;
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "--role" => match it.next() {
-                Some(r) => what.roles.push(r.clone()),
-                None => return usage("--role needs a name"),
-            },
-            "--umbrella" => what.umbrella = true,
-            "--output" => match it.next() {
-                Some(f) => output = Some(f.clone()),
-                None => return usage("--output needs a file name"),
-            },
-            "-h" | "--help" => return usage(""),
-            other => return usage(&format!("unknown argument {other}")),
-        }
-    }
     if what.roles.is_empty() {
         what.roles.push("Umbrella".into());
     }
@@ -72,41 +106,29 @@ async fn generate_imports(args: &[String]) -> ExitCode {
     } else {
         None
     };
-    if diags.has_errors() || cw.is_none() {
+    let Some(cw) = cw.filter(|_| !diags.has_errors()) else {
         for d in diags.iter() {
             eprintln!("error: {}: {}", d.summary, d.detail);
         }
         return ExitCode::FAILURE;
-    }
-    let Some(cw) = cw else {
-        return ExitCode::FAILURE;
     };
-    match importer::discover(&cw, umbrella.as_ref(), &what).await {
-        Ok(blocks) => {
-            let text = importer::render(&blocks);
-            match output {
-                Some(path) => {
-                    if let Err(e) = std::fs::write(&path, text) {
-                        eprintln!("error: cannot write {path}: {e}");
-                        return ExitCode::FAILURE;
-                    }
-                    eprintln!("wrote {} import blocks to {path}", blocks.len());
-                }
-                None => print!("{text}"),
-            }
-            ExitCode::SUCCESS
-        }
+    let blocks = match importer::discover(&cw, umbrella.as_ref(), &what).await {
+        Ok(blocks) => blocks,
         Err(e) => {
             eprintln!("error: {e}");
-            ExitCode::FAILURE
+            return ExitCode::FAILURE;
         }
+    };
+    let text = importer::render(&blocks);
+    match args.output {
+        Some(path) => {
+            if let Err(e) = std::fs::write(&path, text) {
+                eprintln!("error: cannot write {}: {e}", path.display());
+                return ExitCode::FAILURE;
+            }
+            eprintln!("wrote {} import blocks to {}", blocks.len(), path.display());
+        }
+        None => print!("{text}"),
     }
-}
-
-fn usage(problem: &str) -> ExitCode {
-    if !problem.is_empty() {
-        eprintln!("error: {problem}");
-    }
-    eprintln!("{USAGE}");
-    ExitCode::from(2)
+    ExitCode::SUCCESS
 }
