@@ -6,8 +6,14 @@ use serde_json::{Value, json};
 
 use super::http::{self, ApiError, ApiResult, Ctx, Validator};
 use super::state::{ApiKey, Audit, TenantStore, random_key};
+use crate::conditions::{FieldType, Fields};
 
-pub const FIELDS: &[&str] = &["id", "description", "publicKey", "_info"];
+pub const FIELDS: &Fields<'static> = &[
+    ("id", FieldType::Int),
+    ("description", FieldType::Str),
+    ("publicKey", FieldType::Str),
+    ("_info", FieldType::Info),
+];
 
 pub fn json(k: &ApiKey) -> Value {
     let mut info = k.audit.json();

@@ -7,27 +7,28 @@ use serde_json::{Map, Value, json};
 use super::http::{self, ApiError, ApiResult, Ctx, Validator, get, iso};
 use super::members::{not_found, references};
 use super::state::{Audit, Lookup, Member, TenantStore};
+use crate::conditions::{FieldType, Fields};
 
-pub const API_MEMBER_FIELDS: &[&str] = &[
-    "id",
-    "identifier",
-    "name",
-    "emailAddress",
-    "inactiveFlag",
-    "inactiveDate",
-    "timeZone",
-    "securityRole",
-    "structureLevel",
-    "securityLocation",
-    "defaultLocation",
-    "salesDefaultLocation",
-    "defaultDepartment",
-    "serviceDefaultBoard",
-    "notes",
-    "excludedServiceBoardIds",
-    "blockPriceFlag",
-    "blockCostFlag",
-    "_info",
+pub const API_MEMBER_FIELDS: &Fields<'static> = &[
+    ("id", FieldType::Int),
+    ("identifier", FieldType::Str),
+    ("name", FieldType::Str),
+    ("emailAddress", FieldType::Str),
+    ("inactiveFlag", FieldType::Bool),
+    ("inactiveDate", FieldType::DateTime),
+    ("timeZone", FieldType::Reference),
+    ("securityRole", FieldType::Reference),
+    ("structureLevel", FieldType::Reference),
+    ("securityLocation", FieldType::Reference),
+    ("defaultLocation", FieldType::Reference),
+    ("salesDefaultLocation", FieldType::Reference),
+    ("defaultDepartment", FieldType::Reference),
+    ("serviceDefaultBoard", FieldType::Reference),
+    ("notes", FieldType::Str),
+    ("excludedServiceBoardIds", FieldType::List),
+    ("blockPriceFlag", FieldType::Bool),
+    ("blockCostFlag", FieldType::Bool),
+    ("_info", FieldType::Info),
 ];
 
 /// Fields a PATCH may name (`id`, `inactiveDate` and `_info` are the server's).

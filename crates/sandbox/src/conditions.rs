@@ -7,14 +7,20 @@
 //! unary   := NOT unary | '(' expr ')' | compare
 //! compare := path op value | path [NOT] (LIKE|CONTAINS) value | path [NOT] IN '(' value (',' value)* ')'
 //! op      := = | != | <> | < | <= | > | >=
-//! value   := "string" (\" escapes) | integer | decimal | True | False | null | [datetime]
+//! value   := "string" | 'string' (backslash escapes) | integer | decimal | True | False | null
+//!          | [datetime]
 //! path    := name ('/' name)*          e.g. securityRole/id
 //! ```
 //! Strings compare case-insensitively, like the SQL Server collation behind ConnectWise.
+//! Each endpoint declares its fields' types (`types`); a literal of another type is refused.
+
+mod types;
 
 use std::cmp::Ordering;
 
 use serde_json::Value;
+
+pub use types::{FieldType, Fields, check, field_type, type_of};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Literal {
@@ -81,7 +87,7 @@ fn tokenize(input: &str) -> Result<Vec<Tok>, String> {
             '(' => (Tok::LParen, i + 1),
             ')' => (Tok::RParen, i + 1),
             ',' => (Tok::Comma, i + 1),
-            '"' => string_literal(&chars, i)?,
+            '"' | '\'' => string_literal(&chars, i)?,
             '[' => date_literal(&chars, i)?,
             '=' | '!' | '<' | '>' => operator(&chars, i).ok_or_else(unexpected)?,
             c if c.is_ascii_digit()
@@ -112,8 +118,10 @@ fn run_end(chars: &[char], from: usize, part: impl Fn(char) -> bool) -> usize {
         .map_or(chars.len(), |n| from + n)
 }
 
-/// `"..."` with backslash escapes, starting at `start`; the token and the index after it.
+/// `"..."` or `'...'` with backslash escapes, starting at `start`; the token and the index
+/// after it.
 fn string_literal(chars: &[char], start: usize) -> Result<(Tok, usize), String> {
+    let quote = chars[start];
     let mut s = String::new();
     let mut i = start + 1;
     loop {
@@ -130,7 +138,7 @@ fn string_literal(chars: &[char], start: usize) -> Result<(Tok, usize), String> 
                 }
                 i += 2;
             }
-            Some('"') => return Ok((Tok::Str(s), i + 1)),
+            Some(&c) if c == quote => return Ok((Tok::Str(s), i + 1)),
             Some(&ch) => {
                 s.push(ch);
                 i += 1;
@@ -513,6 +521,7 @@ mod tests {
     fn operators() {
         let v = json!({"id": 7, "name": "Umbrella \"PSA\"", "adminFlag": false, "securityRole": {"id": 3, "name": "Admin"}, "note": null, "date": "2025-01-02T03:04:05Z"});
         assert!(m(r#"name="umbrella \"psa\"""#, &v));
+        assert!(m(r#"name = 'Umbrella "PSA"'"#, &v));
         assert!(m("id = 7 and adminFlag = False", &v));
         assert!(m("id != 8", &v));
         assert!(m("id >= 7 AND id <= 7 and id > 6 and id < 8", &v));

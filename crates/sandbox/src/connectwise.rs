@@ -46,7 +46,8 @@ async fn company_info(
                 "VersionCode": "v2025.1",
                 "VersionNumber": "v4.6.112340",
                 "CompanyID": t.company_id,
-                "IsCloud": true,
+                // A string, as ConnectWise's documented sample has it.
+                "IsCloud": "True",
                 "SiteUrl": site,
             })
         })
@@ -157,18 +158,43 @@ fn admit(
         .into_response()
         .into());
     };
-    if config.require_client_id
-        && headers
-            .get("clientid")
-            .is_none_or(|v| v.as_bytes().trim_ascii().is_empty())
-    {
-        return Err(ApiError::unauthorized(
-            "A clientId header is required for all API calls; register one at https://developer.connectwise.com/ClientID.",
-        )
-        .into_response()
-        .into());
+    if config.require_client_id {
+        check_client_id(headers).map_err(|refusal| Box::new(refusal.into_response()))?;
     }
     Ok(creds)
+}
+
+/// ConnectWise requires the integration's registered clientId, a GUID, on every call (401
+/// otherwise). The value is never echoed: ConnectWise asks that it be kept like a password.
+fn check_client_id(headers: &HeaderMap) -> Result<(), ApiError> {
+    let value = headers
+        .get("clientid")
+        .map(|v| v.as_bytes().trim_ascii())
+        .filter(|v| !v.is_empty());
+    match value {
+        None => Err(ApiError::unauthorized(
+            "A clientId header is required for all API calls; register one at https://developer.connectwise.com/ClientID.",
+        )),
+        Some(v) if !is_guid(v) => Err(ApiError::unauthorized(
+            "The clientId header is not a valid GUID; send the clientId registered for your integration at https://developer.connectwise.com/ClientID.",
+        )),
+        Some(_) => Ok(()),
+    }
+}
+
+/// A GUID as .NET's `Guid.TryParse` reads one: 32 hex digits, plain or grouped 8-4-4-4-12,
+/// optionally in braces or parentheses.
+fn is_guid(value: &[u8]) -> bool {
+    let inner = match (value.first(), value.last()) {
+        (Some(b'{'), Some(b'}')) | (Some(b'('), Some(b')')) => &value[1..value.len() - 1],
+        _ => value,
+    };
+    let hex = |part: &[u8]| part.iter().all(u8::is_ascii_hexdigit);
+    if inner.len() == 32 && inner.len() == value.len() {
+        return hex(inner);
+    }
+    let groups: Vec<&[u8]> = inner.split(|&b| b == b'-').collect();
+    groups.iter().map(|g| g.len()).eq([8, 4, 4, 4, 12]) && groups.iter().all(|g| hex(g))
 }
 
 /// `https` for a TLS sandbox, else `http`.

@@ -6,27 +6,35 @@ use serde_json::Value;
 
 use super::http::{self, ApiError, ApiResult, Ctx};
 use super::state::Lookup;
+use crate::conditions::{self, FieldType};
 
 /// `rest` follows the collection path; `what` names the model in messages.
 pub fn route(ctx: &Ctx, rows: &[Lookup], what: &str, rest: &[&str]) -> ApiResult {
     let all: Vec<Value> = rows.iter().map(Lookup::json).collect();
-    // Known fields = union of the rows' keys (rows of one table share a shape).
-    let mut known: Vec<String> = all
-        .iter()
-        .filter_map(Value::as_object)
-        .flat_map(|m| m.keys().cloned())
-        .collect();
-    known.sort();
-    known.dedup();
-    let known: Vec<&str> = known.iter().map(String::as_str).collect();
+    // Reference tables have no model of their own here: each field's type is that of its
+    // values (rows of one table share a shape).
+    let mut fields: Vec<(String, FieldType)> = Vec::new();
+    for (name, value) in all.iter().filter_map(Value::as_object).flatten() {
+        let ty = if name == "_info" {
+            Some(FieldType::Info)
+        } else {
+            conditions::type_of(value)
+        };
+        if let Some(ty) = ty
+            && !fields.iter().any(|(n, _)| n == name)
+        {
+            fields.push((name.clone(), ty));
+        }
+    }
+    let fields: Vec<(&str, FieldType)> = fields.iter().map(|(n, t)| (n.as_str(), *t)).collect();
     match rest {
         [] => {
             http::allow(ctx, &[Method::GET])?;
-            http::list(ctx, all, &known)
+            http::list(ctx, all, &fields)
         }
         ["count"] => {
             http::allow(ctx, &[Method::GET])?;
-            http::count(ctx, all, &known)
+            http::count(ctx, all, &fields)
         }
         [id] => {
             http::allow(ctx, &[Method::GET])?;

@@ -6,30 +6,31 @@ use serde_json::{Map, Value, json};
 
 use super::http::{self, ApiError, ApiResult, Ctx, iso};
 use super::state::{Lookup, Member, MemberToken, TenantStore, random_key};
+use crate::conditions::{FieldType, Fields};
 
-pub const MEMBER_FIELDS: &[&str] = &[
-    "id",
-    "identifier",
-    "firstName",
-    "lastName",
-    "title",
-    "officeEmail",
-    "licenseClass",
-    "inactiveFlag",
-    "inactiveDate",
-    "hireDate",
-    "timeZone",
-    "securityRole",
-    "structureLevel",
-    "securityLocation",
-    "defaultLocation",
-    "salesDefaultLocation",
-    "defaultDepartment",
-    "serviceDefaultBoard",
-    "defaultEmail",
-    "defaultPhone",
-    "notes",
-    "_info",
+pub const MEMBER_FIELDS: &Fields<'static> = &[
+    ("id", FieldType::Int),
+    ("identifier", FieldType::Str),
+    ("firstName", FieldType::Str),
+    ("lastName", FieldType::Str),
+    ("title", FieldType::Str),
+    ("officeEmail", FieldType::Str),
+    ("licenseClass", FieldType::Str),
+    ("inactiveFlag", FieldType::Bool),
+    ("inactiveDate", FieldType::DateTime),
+    ("hireDate", FieldType::DateTime),
+    ("timeZone", FieldType::Reference),
+    ("securityRole", FieldType::Reference),
+    ("structureLevel", FieldType::Reference),
+    ("securityLocation", FieldType::Reference),
+    ("defaultLocation", FieldType::Reference),
+    ("salesDefaultLocation", FieldType::Reference),
+    ("defaultDepartment", FieldType::Reference),
+    ("serviceDefaultBoard", FieldType::Reference),
+    ("defaultEmail", FieldType::Str),
+    ("defaultPhone", FieldType::Str),
+    ("notes", FieldType::Str),
+    ("_info", FieldType::Info),
 ];
 
 fn lookup_ref(rows: &[Lookup], id: Option<i32>) -> Value {

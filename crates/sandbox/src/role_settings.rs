@@ -7,29 +7,35 @@ use serde_json::{Value, json};
 use super::http::{self, ApiError, ApiResult, Ctx, Validator};
 use super::state::{Audit, CustomizeItem, Level, RoleSetting, TenantStore};
 use crate::catalogue;
+use crate::conditions::{FieldType, Fields};
 
 /// Top-level fields of `SecurityRoleSetting`.
-pub const FIELDS: &[&str] = &[
-    "id",
-    "addLevel",
-    "editLevel",
-    "deleteLevel",
-    "inquireLevel",
-    "moduleIdentifier",
-    "moduleName",
-    "moduleDescription",
-    "moduleFunctionIdentifier",
-    "moduleFunctionName",
-    "moduleFunctionDescription",
-    "myAllFlag",
-    "reportFlag",
-    "restrictFlag",
-    "customFlag",
-    "sortOrder",
-    "_info",
+pub const FIELDS: &Fields<'static> = &[
+    ("id", FieldType::Int),
+    ("addLevel", FieldType::Str),
+    ("editLevel", FieldType::Str),
+    ("deleteLevel", FieldType::Str),
+    ("inquireLevel", FieldType::Str),
+    ("moduleIdentifier", FieldType::Str),
+    ("moduleName", FieldType::Str),
+    ("moduleDescription", FieldType::Str),
+    ("moduleFunctionIdentifier", FieldType::Str),
+    ("moduleFunctionName", FieldType::Str),
+    ("moduleFunctionDescription", FieldType::Str),
+    ("myAllFlag", FieldType::Bool),
+    ("reportFlag", FieldType::Bool),
+    ("restrictFlag", FieldType::Bool),
+    ("customFlag", FieldType::Bool),
+    ("sortOrder", FieldType::Int),
+    ("_info", FieldType::Info),
 ];
 
-pub const ITEM_FIELDS: &[&str] = &["id", "customizeIdentifier", "itemIdentifier", "_info"];
+pub const ITEM_FIELDS: &Fields<'static> = &[
+    ("id", FieldType::Int),
+    ("customizeIdentifier", FieldType::Str),
+    ("itemIdentifier", FieldType::Str),
+    ("_info", FieldType::Info),
+];
 
 const LEVEL_FIELDS: [&str; 4] = ["addLevel", "editLevel", "deleteLevel", "inquireLevel"];
 

@@ -7,15 +7,16 @@ use serde_json::{Value, json};
 use super::http::{self, ApiError, ApiResult, Ctx, Validator, fe};
 use super::role_settings;
 use super::state::{SecurityRole, TenantStore};
+use crate::conditions::{FieldType, Fields};
 
 /// Top-level fields of `SecurityRole` (for conditions and orderBy).
-pub const FIELDS: &[&str] = &[
-    "id",
-    "name",
-    "roleType",
-    "adminFlag",
-    "inactiveFlag",
-    "_info",
+pub const FIELDS: &Fields<'static> = &[
+    ("id", FieldType::Int),
+    ("name", FieldType::Str),
+    ("roleType", FieldType::Str),
+    ("adminFlag", FieldType::Bool),
+    ("inactiveFlag", FieldType::Bool),
+    ("_info", FieldType::Info),
 ];
 
 pub fn json(r: &SecurityRole) -> Value {

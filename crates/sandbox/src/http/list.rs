@@ -7,38 +7,28 @@ use axum::http::{HeaderValue, StatusCode, header};
 use serde_json::{Map, Value, json};
 
 use super::{ApiError, ApiResult, Ctx, json_response};
-use crate::conditions;
+use crate::conditions::{self, Fields};
 
 /// Largest `pageSize` ConnectWise honours (since 2016.2); larger values are clamped.
 pub const MAX_PAGE_SIZE: usize = 1000;
 pub const DEFAULT_PAGE_SIZE: usize = 25;
 
-/// Filters by `conditions`, rejecting fields the model does not have.
-fn filter(ctx: &Ctx, items: Vec<Value>, known: &[&str]) -> Result<Vec<Value>, ApiError> {
+/// Filters by `conditions`, refusing fields the model does not have and literals of another
+/// type than their field's (400, as ConnectWise answers).
+fn filter(ctx: &Ctx, items: Vec<Value>, fields: &Fields) -> Result<Vec<Value>, ApiError> {
     let Some(cond) = ctx.q("conditions").filter(|c| !c.trim().is_empty()) else {
         return Ok(items);
     };
     let expr = conditions::parse(cond).map_err(|e| {
         ApiError::bad_request("InvalidObject", &format!("The conditions are invalid: {e}"))
     })?;
-    for path in expr.paths() {
-        if let Some(first) = path.first()
-            && !known.iter().any(|k| k.eq_ignore_ascii_case(first))
-        {
-            return Err(ApiError::bad_request(
-                "InvalidObject",
-                &format!(
-                    "The conditions are invalid: unknown field '{}'.",
-                    path.join("/")
-                ),
-            ));
-        }
-    }
+    conditions::check(&expr, fields)
+        .map_err(|message| ApiError::bad_request("InvalidObject", &message))?;
     Ok(items.into_iter().filter(|v| expr.matches(v)).collect())
 }
 
 /// Sorts by `orderBy` (`field [asc|desc], ...`).
-fn sort(ctx: &Ctx, items: &mut [Value], known: &[&str]) -> Result<(), ApiError> {
+fn sort(ctx: &Ctx, items: &mut [Value], fields: &Fields) -> Result<(), ApiError> {
     let Some(order_by) = ctx.q("orderBy").filter(|o| !o.trim().is_empty()) else {
         return Ok(());
     };
@@ -58,7 +48,7 @@ fn sort(ctx: &Ctx, items: &mut [Value], known: &[&str]) -> Result<(), ApiError> 
         };
         let path: Vec<String> = field.split('/').map(str::to_string).collect();
         if field.is_empty()
-            || !known.iter().any(|k| k.eq_ignore_ascii_case(&path[0]))
+            || conditions::field_type(fields, &path[..1]).is_none()
             || words.next().is_some()
         {
             return Err(ApiError::bad_request(
@@ -145,8 +135,8 @@ fn parse_usize(ctx: &Ctx, name: &str) -> Result<Option<usize>, ApiError> {
 }
 
 /// A list response: conditions, orderBy, paging (navigable or forward-only), fields, `Link`.
-pub fn list(ctx: &Ctx, items: Vec<Value>, known: &[&str]) -> ApiResult {
-    let mut items = filter(ctx, items, known)?;
+pub fn list(ctx: &Ctx, items: Vec<Value>, fields: &Fields) -> ApiResult {
+    let mut items = filter(ctx, items, fields)?;
     let page_size = parse_usize(ctx, "pageSize")?
         .unwrap_or(DEFAULT_PAGE_SIZE)
         .clamp(1, MAX_PAGE_SIZE);
@@ -180,7 +170,7 @@ pub fn list(ctx: &Ctx, items: Vec<Value>, known: &[&str]) -> ApiResult {
         };
         (page, Some(link))
     } else {
-        sort(ctx, &mut items, known)?;
+        sort(ctx, &mut items, fields)?;
         let page = parse_usize(ctx, "page")?.unwrap_or(1).max(1);
         let total = items.len();
         let last = total.div_ceil(page_size).max(1);
@@ -212,8 +202,8 @@ pub fn list(ctx: &Ctx, items: Vec<Value>, known: &[&str]) -> ApiResult {
 }
 
 /// `/count`: `{"count": n}` after `conditions`.
-pub fn count(ctx: &Ctx, items: Vec<Value>, known: &[&str]) -> ApiResult {
-    let n = filter(ctx, items, known)?.len();
+pub fn count(ctx: &Ctx, items: Vec<Value>, fields: &Fields) -> ApiResult {
+    let n = filter(ctx, items, fields)?.len();
     Ok(json_response(StatusCode::OK, &json!({ "count": n })))
 }
 

@@ -16,7 +16,8 @@ async fn company_info_known_and_unknown() {
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.body["Codebase"], "v2025_1/");
     assert_eq!(r.body["CompanyID"], "sandbox");
-    assert_eq!(r.body["IsCloud"], true);
+    // A string, as ConnectWise documents it ("IsCloud":"True"), not a JSON boolean.
+    assert_eq!(r.body["IsCloud"], "True");
     assert_eq!(r.body["VersionCode"], "v2025.1");
     let r = api
         .send(
@@ -94,6 +95,47 @@ async fn auth_failures_and_client_id() {
         )))
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
+}
+
+/// A clientId that is not a GUID is refused like a missing one (401), without echoing it; the
+/// forms .NET reads as a GUID pass.
+#[tokio::test]
+async fn client_id_must_be_a_guid() {
+    let api = Api::start().await;
+    let call = |client_id: &'static str| {
+        api.send(
+            api.http
+                .get(api.url("/system/securityroles"))
+                .header("clientId", client_id)
+                .header(
+                    "Authorization",
+                    basic("sandbox", "sandbox-public-key", "sandbox-private-key"),
+                ),
+        )
+    };
+    for bad in [
+        "my-integration",
+        "3fa85f64-5717-4562-b3fc-2c963f66afa",
+        "3fa85f64-5717-4562-b3fc-2c963f66afa6-1",
+        "3fa85f6457174562b3fc2c963f66afag",
+        "{3fa85f64-5717-4562-b3fc-2c963f66afa6",
+    ] {
+        let r = call(bad).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{bad}");
+        assert_eq!(r.body["code"], "Unauthorized", "{bad}");
+        let message = r.body["message"].as_str().unwrap();
+        assert!(message.contains("not a valid GUID"), "{bad}: {message}");
+        assert!(!message.contains(bad), "the clientId is echoed: {message}");
+        assert!(r.body.get("errors").is_some_and(Value::is_null));
+    }
+    for good in [
+        "3FA85F64-5717-4562-B3FC-2C963F66AFA6",
+        "3fa85f6457174562b3fc2c963f66afa6",
+        "{3fa85f64-5717-4562-b3fc-2c963f66afa6}",
+        "(3fa85f64-5717-4562-b3fc-2c963f66afa6)",
+    ] {
+        assert_eq!(call(good).await.status, StatusCode::OK, "{good}");
+    }
 }
 
 #[tokio::test]

@@ -74,6 +74,7 @@ async fn conditions_and_count() {
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert_eq!(r.body["code"], "InvalidObject");
     assert_eq!(q("nosuchfield = 1").await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(q("name = 'Admin'").await.body[0]["name"], "Admin");
     let r = api
         .send(
             api.req(Method::GET, "/system/securityroles/count")
@@ -81,6 +82,52 @@ async fn conditions_and_count() {
         )
         .await;
     assert_eq!(r.body["count"], 7);
+}
+
+/// A literal of another type than its field's is ConnectWise's 400 with the server's own
+/// message, on lists and counts of every model.
+#[tokio::test]
+async fn conditions_with_wrong_literal_types() {
+    let api = nine_roles().await;
+    let role = api.create_role("Umbrella").await;
+    let q = |path: String, c: &'static str| {
+        api.send(api.req(Method::GET, &path).query(&[("conditions", c)]))
+    };
+    let cases = [
+        ("/system/securityroles", "adminFlag=1", "boolean", "numeric"),
+        ("/system/securityroles/count", r#"id="1""#, "numeric", "string"),
+        ("/system/securityroles", "name=5", "string", "numeric"),
+        ("/system/members", r#"securityRole/id="1""#, "numeric", "string"),
+        ("/system/members", r#"hireDate>"2020-01-01""#, "datetime", "string"),
+        ("/system/apiMembers", r#"inactiveFlag="False""#, "boolean", "string"),
+        ("/system/locations", "name=True", "string", "boolean"),
+    ];
+    let settings = format!("/system/securityRoles/{role}/settings");
+    let settings_case = (settings.as_str(), "sortOrder=True", "numeric", "boolean");
+    for (path, conditions, expected, found) in cases.into_iter().chain([settings_case]) {
+        let r = q(path.to_owned(), conditions).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{path}?{conditions}");
+        assert_eq!(r.body["code"], "InvalidObject");
+        let message = r.body["message"].as_str().unwrap();
+        let start = format!("Expected a {expected} value, not a {found}. String values should");
+        assert!(message.starts_with(&start), "{path}?{conditions}: {message}");
+    }
+    let r = q("/system/securityroles".into(), "adminFlag=1").await;
+    assert_eq!(
+        r.body,
+        json!({
+            "code": "InvalidObject",
+            "message": "Expected a boolean value, not a numeric. String values should be enclosed \
+                with double or single quotes; DateTime values should be enclosed in square \
+                brackets; numbers should consist of only digits, and optionally a decimal point \
+                and a negation sign; boolean values should be indicated with the keywords true \
+                or false; null values should be indicated by the keyword null.",
+            "errors": null,
+        })
+    );
+    // The same query with the right literal types passes.
+    let ok = q("/system/members".into(), "securityRole/id=1 and inactiveFlag=False").await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
 }
 
 #[tokio::test]

@@ -18,7 +18,10 @@ async fn settings_rows_created_per_role() {
     let rows = all.body.as_array().unwrap();
     assert_eq!(rows.len(), n);
     let keys: Vec<&String> = rows[0].as_object().unwrap().keys().collect();
-    let mut expected = crate::role_settings::FIELDS.to_vec();
+    let mut expected: Vec<&str> = crate::role_settings::FIELDS
+        .iter()
+        .map(|(n, _)| *n)
+        .collect();
     expected.sort();
     let mut got: Vec<&str> = keys.iter().map(|k| k.as_str()).collect();
     got.sort();
