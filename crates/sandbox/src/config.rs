@@ -65,6 +65,12 @@ pub struct SandboxConfig {
     pub initial_state: Option<PathBuf>,
     /// Serve HTTPS with a CA made at start ([`crate::Sandbox::ca_pem`]) instead of plain HTTP.
     pub tls: bool,
+    /// Calls outside the published API to answer as a server without them would (404/405);
+    /// empty (the default): all served. See [`crate::extensions_off`].
+    pub extensions_off: Vec<crate::Extension>,
+    /// Refuse (403) ConnectWise calls the caller's security role does not allow (System >
+    /// Security Roles, System > Member Maintenance), as a real server does; off by default.
+    pub enforce_role_permissions: bool,
 }
 
 impl TenantConfig {
@@ -107,6 +113,8 @@ impl Default for SandboxConfig {
             state_file: None,
             initial_state: None,
             tls: false,
+            extensions_off: Vec::new(),
+            enforce_role_permissions: false,
         }
     }
 }

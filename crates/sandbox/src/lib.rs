@@ -14,6 +14,7 @@ mod catalogue;
 pub mod conditions;
 mod config;
 mod connectwise;
+pub mod extensions_off;
 pub mod faults;
 mod http;
 mod lookups;
@@ -45,6 +46,7 @@ pub use state::{
 
 pub use config::{SandboxConfig, TenantConfig};
 pub use connectwise::connectwise_router;
+pub use extensions_off::Extension;
 pub use faults::{FaultConfig, FaultCounts};
 pub use snapshot::StateFileError;
 
@@ -106,6 +108,11 @@ impl Sandbox {
         state.set_addr(addr);
         // The two route sets do not overlap; the layers below then record and delay both.
         let app = connectwise_router(state.clone()).merge(umbrella::router(umbrella.clone()));
+        // Playing a server without the `[ext]` calls, or one that enforces roles (off by default).
+        let app = app.layer(middleware::from_fn_with_state(
+            state.clone(),
+            extensions_off::gate,
+        ));
         // Faults sit inside the recorder, so injected answers are recorded too.
         let app = app.layer(middleware::from_fn_with_state(
             faults.clone(),
