@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{CommandFactory, Parser, error::ErrorKind};
-use connectwise_sandbox::{FaultConfig, Sandbox, SandboxConfig, StateFileError};
+use connectwise_sandbox::{Extension, FaultConfig, Sandbox, SandboxConfig, StateFileError};
 
 /// A stateful emulator of the ConnectWise Manage and Cisco Umbrella REST APIs on loopback, for
 /// trying and testing the Terraform provider without a real server.
@@ -54,8 +54,20 @@ struct Cli {
     /// Allow a non-loopback listen address (the sandbox's credentials are fixed and public)
     #[arg(long)]
     allow_remote: bool,
+    /// Play a server without calls outside the published API: all, role-settings (PATCH → 405),
+    /// customize-items, api-keys, umbrella-psa or umbrella-mappings (→ 404); repeatable
+    #[arg(long, value_name = "AREA", value_parser = extensions)]
+    without_extensions: Vec<Vec<Extension>>,
+    /// Refuse (403) ConnectWise calls the caller's security role does not allow (System >
+    /// Security Roles, System > Member Maintenance), as a real server does
+    #[arg(long)]
+    enforce_role_permissions: bool,
     #[command(flatten)]
     faults: FaultArgs,
+}
+
+fn extensions(value: &str) -> Result<Vec<Extension>, String> {
+    Extension::parse_list(value)
 }
 
 const FAULTS_HELP: &str =
@@ -152,6 +164,8 @@ fn sandbox_config(cli: Cli) -> (SandboxConfig, SocketAddr) {
         latency: Duration::from_millis(cli.latency_ms),
         faults,
         state_file: cli.state,
+        extensions_off: cli.without_extensions.into_iter().flatten().collect(),
+        enforce_role_permissions: cli.enforce_role_permissions,
         ..SandboxConfig::with_tenants(usize::from(cli.tenants))
     };
     (config, cli.listen)
