@@ -43,6 +43,7 @@ fn token_schema() -> Schema {
             Attribute::string("member_identifier")
                 .required()
                 .validate(Validator::Length { min: 1, max: 15 })
+                .validate(Validator::NotBlank)
                 .description(
                     "The identifier (\"Member ID\") of the member to act as, e.g. \
                      `connectwise_api_member.umbrella.identifier`. The member must be active.",

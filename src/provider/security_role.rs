@@ -4,8 +4,8 @@
 
 use async_trait::async_trait;
 
-use super::common::ids::parse_record_id;
-use super::common::roles::{RoleModel, find_role};
+use super::common::ids::{numeric_but_not_record_id, parse_record_id};
+use super::common::roles::{ROLE_IMPORT_ID, RoleModel, find_role};
 use super::config::Handle;
 use super::diag::{bad_import_id, client_error, client_error_on};
 use api_client::NewSecurityRole;
@@ -54,6 +54,7 @@ pub fn role_schema() -> Schema {
                 .required()
                 .requires_replace()
                 .validate(Validator::Length { min: 1, max: NAME_MAX })
+                .validate(Validator::NotBlank)
                 .description("The role name, shown as \"Role ID\" in ConnectWise. At most 30 characters; unique."),
         )
         .attribute(
@@ -177,13 +178,13 @@ impl Resource for SecurityRoleResource {
     }
 
     async fn import(&self, id: &str, resp: &mut StateResponse) {
+        if id.trim().is_empty() || numeric_but_not_record_id(id) {
+            bad_import_id(&mut resp.diags, id, ROLE_IMPORT_ID);
+            return;
+        }
         let Some(cw) = self.handle.connectwise(&mut resp.diags) else {
             return;
         };
-        if id.trim().is_empty() {
-            bad_import_id(&mut resp.diags, id, "the role's numeric id or its name");
-            return;
-        }
         match find_role(&cw, id).await {
             Ok(Some(role)) => resp.state = RoleModel::from_role(&role).encode(),
             Ok(None) => resp.diags.error(

@@ -147,6 +147,7 @@ pub fn mapping_schema() -> Schema {
                     min: 1,
                     max: MAX_PSA_COMPANY_ID_LEN,
                 })
+                .validate(Validator::NotBlank)
                 .description(
                     "The ConnectWise company identifier (\"Company ID\" of the company in \
                      ConnectWise, e.g. `AcmeDental`). Changes are made in place.",

@@ -9,7 +9,7 @@ mod schema;
 
 use async_trait::async_trait;
 
-use super::common::ids::parse_record_id;
+use super::common::ids::{numeric_but_not_record_id, parse_record_id};
 use super::common::members::none_if_not_found;
 use super::common::nullable::decode_nullable;
 use super::config::Handle;
@@ -313,17 +313,18 @@ impl Resource for ApiMemberResource {
     }
 
     async fn import(&self, id: &str, resp: &mut StateResponse) {
-        let Some(cw) = self.handle.connectwise(&mut resp.diags) else {
-            return;
-        };
-        if id.is_empty() || id.chars().any(char::is_whitespace) {
+        if id.is_empty() || id.chars().any(char::is_whitespace) || numeric_but_not_record_id(id) {
             bad_import_id(
                 &mut resp.diags,
                 id,
-                "the API member's numeric id or its identifier (\"Member ID\")",
+                "the API member's record id (a whole number greater than 0) or its identifier \
+                 (\"Member ID\", no blanks)",
             );
             return;
         }
+        let Some(cw) = self.handle.connectwise(&mut resp.diags) else {
+            return;
+        };
         match find_api_member(&cw, id).await {
             Ok(Some(m)) => resp.state = MemberModel::from_member(&m, None).encode(),
             Ok(None) => resp.diags.error(

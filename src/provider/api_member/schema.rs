@@ -3,7 +3,8 @@
 use tfplugin::{Attribute, Block, Schema, Validator, Value};
 
 use super::refs::{REFS, RefSpec};
-use crate::provider::common::ids::record_id;
+use crate::provider::common::ids::{name_or_record_id, record_id};
+use crate::provider::common::validators::email_address;
 
 /// The most characters ConnectWise allows in an identifier ("Member ID").
 pub const IDENTIFIER_MAX: usize = 15;
@@ -26,6 +27,8 @@ fn reference_attr(spec: &RefSpec, ui: &str, example: &str) -> [Attribute; 2] {
             .computed()
             .use_state_for_unknown()
             .validate(Validator::Length { min: 1, max: 100 })
+            .validate(Validator::NotBlank)
+            .validate(Validator::Custom(name_or_record_id))
             .description(&format!(
                 "The member's {} (UI \"{ui}\", API field `{}`), by name (e.g. `{example}`, \
                  matched case-insensitively) or by numeric id. When omitted, the value of \
@@ -77,13 +80,18 @@ pub(super) fn member_schema() -> Schema {
                 min: 1,
                 max: NAME_MAX,
             })
+            .validate(Validator::NotBlank)
             .description("The member name (UI \"Member Name\")."),
     )
     .attribute(
         Attribute::string("email_address")
             .optional()
             .validate(Validator::Length { min: 1, max: 250 })
-            .description("The member's email address."),
+            .validate(Validator::Custom(email_address))
+            .description(
+                "The member's e-mail address, e.g. `umbrella@example.com`: one `@`, a domain \
+                 with a dot, no blanks.",
+            ),
     )
     .attribute(
         Attribute::string("security_role_id")
@@ -111,6 +119,7 @@ pub(super) fn member_schema() -> Schema {
             Attribute::string("notes")
                 .optional()
                 .validate(Validator::Length { min: 1, max: 4000 })
+                .validate(Validator::NotBlank)
                 .description("Free-text notes on the member."),
         )
         .attribute(

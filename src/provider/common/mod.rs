@@ -9,3 +9,4 @@ pub mod settings;
 pub mod private_state;
 pub mod nullable;
 pub mod members;
+pub mod validators;

@@ -236,6 +236,27 @@ pub fn lookup(module: &str, function: &str) -> Option<&'static Function> {
         .find(|f| f.module == module && f.function == function)
 }
 
+/// The error text for a module name the catalogue does not know, with the closest names.
+pub fn unknown_module_detail(module: &str) -> String {
+    let names: Vec<&str> = catalogue::modules().iter().map(|m| m.name).collect();
+    let wanted = module.trim().to_lowercase();
+    let close = catalogue::modules().iter().find(|m| {
+        m.name.to_lowercase() == wanted
+            || m.identifier.to_lowercase() == wanted
+            || catalogue::edit_distance(&m.name.to_lowercase(), &wanted) <= 2
+    });
+    let hint = match close {
+        Some(m) => format!(" Did you mean {:?}?", m.name),
+        None => String::new(),
+    };
+    format!(
+        "{module:?} is not a ConnectWise security module (names are case-sensitive, as the \
+         security role screen shows them).{hint} The modules are: {}. The \
+         connectwise_security_modules data source lists every function.",
+        names.join(", ")
+    )
+}
+
 /// The error text for a module/function pair the catalogue does not know.
 pub fn unknown_function_detail(module: &str, function: &str) -> String {
     let mut hints = catalogue::suggest(module, function);
@@ -311,6 +332,22 @@ pub fn check_permission(
     let (Some(module), Some(function)) = (p.module.as_str(), p.function.as_str()) else {
         return None;
     };
+    // Blank names are reported by the schema's `NotBlank` validators.
+    if module.trim().is_empty() || function.trim().is_empty() {
+        return None;
+    }
+    if !catalogue::modules().iter().any(|m| m.name == module) {
+        diags.attr_error(
+            paths.path("module"),
+            "Unknown module",
+            format!(
+                "Attribute {}: {}",
+                paths.name("module"),
+                unknown_module_detail(module)
+            ),
+        );
+        return None;
+    }
     let Some(f) = lookup(module, function) else {
         diags.attr_error(
             paths.path("function"),
@@ -427,6 +464,34 @@ mod tests {
         assert_eq!(f.function, "Company/Contact Group Maintenance");
         assert!(split_named_id("System/Table Setup").is_none());
         assert!(split_named_id("Umbrella/System/Nope").is_none());
+    }
+
+    #[test]
+    fn an_unknown_module_is_reported_on_module_with_the_closest_name() {
+        let p = Permission {
+            module: Val::Known("Sytem".into()),
+            function: Val::Known("Table Setup".into()),
+            ..Permission::default()
+        };
+        let mut diags = Diagnostics::new();
+        assert!(check_permission(&p, &Paths::root(), &mut diags).is_none());
+        assert_eq!(diags.0.len(), 1, "{diags:?}");
+        assert_eq!(diags.0[0].path, Some(AttrPath::root("module")));
+        assert!(
+            diags.0[0].detail.contains("Did you mean \"System\""),
+            "{diags:?}"
+        );
+        assert!(unknown_module_detail("ServiceDesk").contains("\"Service Desk\""));
+        let blank = Permission {
+            module: Val::Known(" ".into()),
+            ..p
+        };
+        let mut diags = Diagnostics::new();
+        check_permission(&blank, &Paths::root(), &mut diags);
+        assert!(
+            diags.0.is_empty(),
+            "blank is NotBlank's to report: {diags:?}"
+        );
     }
 
     #[test]

@@ -5,6 +5,10 @@ use tfplugin::{Model, Val};
 
 use super::ids::parse_record_id;
 
+/// What an import id of a role (or of a role's permission set) may be.
+pub const ROLE_IMPORT_ID: &str =
+    "the role's record id (a whole number greater than 0) or its exact name";
+
 /// The role an import id names: by id when it is a record id, else by name; `Ok(None)` when none.
 pub async fn find_role(cw: &ConnectWise, id_or_name: &str) -> Result<Option<SecurityRole>, Error> {
     match parse_record_id(id_or_name) {

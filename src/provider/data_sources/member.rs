@@ -2,12 +2,14 @@
 
 use async_trait::async_trait;
 
-use crate::provider::common::ids::parse_record_id;
+use crate::provider::common::ids::{parse_record_id, record_id};
 use crate::provider::common::members::get_member;
 use crate::provider::config::Handle;
 use crate::provider::diag::client_error;
 use api_client::{Member, Reference};
-use tfplugin::{AttrPath, Attribute, Block, DataSource, Diagnostics, Model, Schema, Val, Value};
+use tfplugin::{
+    AttrPath, Attribute, Block, DataSource, Diagnostics, Model, Schema, Val, Validator, Value,
+};
 
 pub struct MemberDataSource {
     handle: Handle,
@@ -77,12 +79,19 @@ fn member_schema() -> Schema {
             Attribute::string("id")
                 .optional()
                 .computed()
+                .validate(Validator::Custom(record_id))
                 .description("The member's record id. Give either `id` or `identifier`."),
         )
-        .attribute(Attribute::string("identifier").optional().computed().description(
+        .attribute(
+            Attribute::string("identifier")
+                .optional()
+                .computed()
+                .validate(Validator::NotBlank)
+                .description(
             "The member identifier (\"Member ID\"); matched case-insensitively. Give either \
-             `id` or `identifier`.",
-        ))
+                 `id` or `identifier`.",
+                ),
+        )
         .attribute(
             Attribute::string("name")
                 .computed()

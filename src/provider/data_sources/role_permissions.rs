@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 
-use crate::provider::common::ids::parse_record_id;
+use crate::provider::common::ids::{parse_record_id, record_id};
 use crate::provider::common::permissions::{LEVEL_ATTRS, level_name};
 use crate::provider::common::settings::{
     function_of_row, grants_anything, is_customizable, list_rows, read_rows_action,
@@ -15,7 +15,7 @@ use crate::provider::config::Handle;
 use crate::provider::diag::client_error;
 use api_client::SecurityRoleSetting;
 use tfplugin::{
-    AttrPath, Attribute, Block, DataSource, Diagnostics, Model, Schema, Type, Val, Value,
+    AttrPath, Attribute, Block, DataSource, Diagnostics, Model, Schema, Type, Val, Validator, Value,
 };
 
 /// The data source's attributes.
@@ -113,6 +113,7 @@ impl DataSource for RolePermissionsDataSource {
             .attribute(
                 Attribute::string("role_id")
                     .required()
+                    .validate(Validator::Custom(record_id))
                     .description("The security role's record id (numeric, as a string)."),
             )
             .attribute(Attribute::bool("granted_only").optional().description(

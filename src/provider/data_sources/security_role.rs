@@ -2,11 +2,13 @@
 
 use async_trait::async_trait;
 
-use crate::provider::common::ids::parse_record_id;
+use crate::provider::common::ids::{parse_record_id, record_id};
 use crate::provider::common::roles::RoleModel;
 use crate::provider::config::Handle;
 use crate::provider::diag::client_error;
-use tfplugin::{AttrPath, Attribute, Block, DataSource, Diagnostics, Model, Schema, Value};
+use tfplugin::{
+    AttrPath, Attribute, Block, DataSource, Diagnostics, Model, Schema, Validator, Value,
+};
 
 pub struct SecurityRoleDataSource {
     handle: Handle,
@@ -31,12 +33,14 @@ impl DataSource for SecurityRoleDataSource {
                     Attribute::string("id")
                         .optional()
                         .computed()
+                        .validate(Validator::Custom(record_id))
                         .description("The role's record id. Give either `id` or `name`."),
                 )
                 .attribute(
                     Attribute::string("name")
                         .optional()
                         .computed()
+                        .validate(Validator::NotBlank)
                         .description("The role name (\"Role ID\"); matched case-insensitively. Give either `id` or `name`."),
                 )
                 .attribute(Attribute::string("role_type").computed().description("The role type."))

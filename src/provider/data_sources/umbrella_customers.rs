@@ -56,6 +56,7 @@ pub fn customers_schema() -> Schema {
             Attribute::string("name_filter")
                 .optional()
                 .validate(Validator::Length { min: 1, max: 255 })
+                .validate(Validator::NotBlank)
                 .description(
                     "Keep only customers whose name contains this text (case-insensitive).",
                 ),

@@ -20,7 +20,7 @@ use async_trait::async_trait;
 
 use crate::catalogue::Function;
 use crate::provider::common::claims::{ClaimConflict, ClaimKey};
-use crate::provider::common::ids::{parse_id_pair, parse_record_id};
+use crate::provider::common::ids::{numeric_but_not_record_id, parse_id_pair, parse_record_id};
 use crate::provider::common::permissions::{
     Paths, Permission, Tables, check_permission, check_role_id, lookup, show, split_named_id,
     unknown_function_detail,
@@ -218,6 +218,16 @@ impl Resource for RolePermissionResource {
     async fn import(&self, id: &str, resp: &mut StateResponse) {
         const FORMS: &str = "`<role_id>/<setting_id>` (e.g. `12/345`) or \
                              `<role name>/<module>/<function>` (e.g. `Umbrella/System/Table Setup`)";
+        if let Some((role, setting)) = id.split_once('/')
+            && (numeric_but_not_record_id(role) || numeric_but_not_record_id(setting))
+        {
+            bad_import_id(
+                &mut resp.diags,
+                id,
+                &format!("{FORMS}; record ids are greater than 0"),
+            );
+            return;
+        }
         let Some(cw) = self.handle.connectwise(&mut resp.diags) else {
             return;
         };

@@ -58,6 +58,7 @@ pub(super) fn schema() -> Schema {
         )
         .attribute(
             Attribute::string("module")
+                .validate(Validator::NotBlank)
                 .required()
                 .requires_replace()
                 .description(
@@ -68,6 +69,7 @@ pub(super) fn schema() -> Schema {
         )
         .attribute(
             Attribute::string("function")
+                .validate(Validator::NotBlank)
                 .required()
                 .requires_replace()
                 .description(

@@ -14,12 +14,12 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::provider::common::claims::{ClaimConflict, Claims};
-use crate::provider::common::ids::parse_record_id;
+use crate::provider::common::ids::{numeric_but_not_record_id, parse_record_id};
 use crate::provider::common::permissions::{
     LEVEL_ATTRS, Paths, Permission, Tables, check_permission, check_role_id, level_name, lookup,
     parse_level, unknown_function_detail,
 };
-use crate::provider::common::roles::find_role;
+use crate::provider::common::roles::{ROLE_IMPORT_ID, find_role};
 use crate::provider::common::settings::{
     Desired, converge, function_of_row, grants_anything, is_customizable, list_rows,
     read_allow_list, read_rows_action, row_levels, row_names, rows_for_reset, rows_for_write,
@@ -229,13 +229,13 @@ impl Resource for RolePermissionSetResource {
     }
 
     async fn import(&self, id: &str, resp: &mut StateResponse) {
+        if id.trim().is_empty() || numeric_but_not_record_id(id) {
+            bad_import_id(&mut resp.diags, id, ROLE_IMPORT_ID);
+            return;
+        }
         let Some(cw) = self.handle.connectwise(&mut resp.diags) else {
             return;
         };
-        if id.is_empty() {
-            bad_import_id(&mut resp.diags, id, "the role's numeric id or its name");
-            return;
-        }
         match find_role(&cw, id).await {
             // Refresh (which Terraform runs right after) fills `permission`.
             Ok(Some(role)) => {

@@ -18,13 +18,19 @@ pub(super) fn schema() -> Schema {
     )
     .attribute(
         Attribute::string("module")
+            .validate(Validator::NotBlank)
             .required()
             .description("The module as the security role screen names it, e.g. `Companies`."),
     )
-    .attribute(Attribute::string("function").required().description(
-        "The module function as the security role screen names it, e.g. `Table Setup` (a \
+    .attribute(
+        Attribute::string("function")
+            .validate(Validator::NotBlank)
+            .required()
+            .description(
+                "The module function as the security role screen names it, e.g. `Table Setup` (a \
          trailing `(customize)` may be written or left out).",
-    ))
+            ),
+    )
     .attribute(level("add_level", "Add"))
     .attribute(level("edit_level", "Edit"))
     .attribute(level("delete_level", "Delete"))
