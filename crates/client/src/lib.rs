@@ -17,8 +17,10 @@
 //! and an in-flight cap per site and company, shared process-wide) and `coalesce` (one shared read
 //! of a role's settings while Terraform refreshes its rows in parallel). Umbrella's documented
 //! limits are several sliding windows per key (5/s, 14/min, 350/30 min), which a single bucket
-//! cannot express, so it keeps its own `umbrella::throttle`; and it has no read that parallel
-//! resources repeat except the token, which its token cache already fetches once.
+//! cannot express, so it keeps its own `umbrella::throttle`. The reads that hundreds of parallel
+//! Umbrella resources repeat (the mapping table, the customer list) and the ConnectWise company
+//! list are shared through [`single_flight`], held per provider configuration
+//! (`umbrella::psa::ConsoleReads`, `connectwise::companies::CompanyDirectory`).
 //!
 //! # Why one crate with two modules
 //!
@@ -32,6 +34,7 @@ mod backoff;
 pub mod connectwise;
 pub mod probe;
 pub mod secret;
+pub mod single_flight;
 pub mod transport_error;
 pub mod trust;
 pub mod umbrella;

@@ -24,7 +24,7 @@
 //!   building, sending with retries, answer decoding, paging).
 //! - [`error`]: the one error type and how ConnectWise's error answers are read.
 //! - one module per API area ([`security_roles`], [`role_settings`], [`members`],
-//!   [`api_members`], [`api_keys`], [`lookups`], [`companyinfo`]), with [`models`] and
+//!   [`api_members`], [`api_keys`], [`lookups`], [`companies`], [`companyinfo`]), with [`models`] and
 //!   [`conditions`] shared by them.
 //! - [`extensions`]: calls marked "not in the published API specification"; a server without
 //!   them yields [`Error::NotSupported`] naming the manual step.
@@ -34,6 +34,7 @@
 pub mod api_keys;
 pub mod api_members;
 mod coalesce;
+pub mod companies;
 pub mod companyinfo;
 pub mod conditions;
 pub mod error;
@@ -54,6 +55,7 @@ use crate::secret::Secret;
 
 pub use api_keys::{ApiKey, ApiKeys};
 pub use api_members::{ApiMember, ApiMembers};
+pub use companies::{Companies, Company, CompanyDirectory};
 pub use companyinfo::CompanyInfo;
 pub use conditions::{ConditionValue, Conditions};
 pub use error::{Error, FieldError};

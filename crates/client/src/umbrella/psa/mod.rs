@@ -6,6 +6,12 @@
 //! `/admin/v2/config/*` endpoints. A server that does not offer them (HTTP 405, 501, or a 404 that
 //! is not one of the record-not-found answers below) makes every call here fail with
 //! [`UmbrellaError::NotSupported`], naming the console step to do by hand.
+//!
+//! - this file: the PSA settings, one customer's mapping, and how their answers are read;
+//! - [`bulk`]: the whole mapping table — the paged list, bulk upsert and bulk remove in chunks
+//!   of 100, falling back to the per-customer calls where the server has no bulk call;
+//! - [`reads`]: [`ConsoleReads`], the mapping table and customer list read once and shared by
+//!   every resource of one provider configuration.
 
 use std::fmt;
 
@@ -14,6 +20,12 @@ use serde::{Deserialize, Serialize};
 
 use super::error::{ErrorBody, UmbrellaError};
 use super::{Answer, Result, Secret, Umbrella, decode};
+
+mod bulk;
+mod reads;
+
+pub use bulk::{BULK_LIMIT, MAPPINGS_PAGE_LIMIT, REMOVE_MAPPINGS_PATH};
+pub use reads::{ConsoleReads, SharedError};
 
 /// Path of the PSA settings singleton (not in the published API specification).
 pub const PSA_PATH: &str = "/admin/v2/config/psa";
@@ -212,6 +224,16 @@ fn classify(call: &str, answer: &Answer, manual_step: &str, id: &str) -> Result<
     }
 }
 
+/// Refuses a company identifier the console would not store, before anything is sent.
+fn check_psa_company_id(psa_company_id: &str) -> Result<()> {
+    if psa_company_id.trim().is_empty() || psa_company_id.chars().count() > MAX_PSA_COMPANY_ID_LEN {
+        return Err(UmbrellaError::InvalidInput(format!(
+            "psa_company_id must be 1 to {MAX_PSA_COMPANY_ID_LEN} characters"
+        )));
+    }
+    Ok(())
+}
+
 /// `NotFound` for a customer id.
 fn customer_not_found(customer_id: u64) -> UmbrellaError {
     UmbrellaError::NotFound {
@@ -276,19 +298,6 @@ impl Umbrella {
         }
     }
 
-    /// Every company mapping (`GET /admin/v2/config/psa/mappings`).
-    ///
-    /// Not in the published API specification.
-    pub async fn list_mappings(&self) -> Result<Vec<Mapping>> {
-        let call = format!("GET {MAPPINGS_PATH}");
-        let answer = self.execute(Method::GET, MAPPINGS_PATH, &[], None).await?;
-        if answer.status.is_success() {
-            return decode(&call, &answer.body);
-        }
-        let missing = classify(&call, &answer, MANUAL_STEP_MAPPING, "mappings")?;
-        Err(unexpected(&call, missing))
-    }
-
     /// A customer's mapping (`GET .../mappings/{customerId}`); `None` when it has none,
     /// `NotFound` when the customer does not exist.
     ///
@@ -316,13 +325,7 @@ impl Umbrella {
     ///
     /// Not in the published API specification.
     pub async fn put_mapping(&self, customer_id: u64, psa_company_id: &str) -> Result<Mapping> {
-        if psa_company_id.trim().is_empty()
-            || psa_company_id.chars().count() > MAX_PSA_COMPANY_ID_LEN
-        {
-            return Err(UmbrellaError::InvalidInput(format!(
-                "psa_company_id must be 1 to {MAX_PSA_COMPANY_ID_LEN} characters"
-            )));
-        }
+        check_psa_company_id(psa_company_id)?;
         let path = format!("{MAPPINGS_PATH}/{customer_id}");
         let call = format!("PUT {path}");
         let body = serde_json::json!({ "customerId": customer_id, "psaCompanyId": psa_company_id });
