@@ -10,6 +10,7 @@
 
 mod api_keys;
 mod api_members;
+pub mod banner;
 mod catalogue;
 pub mod conditions;
 mod config;

@@ -1,8 +1,6 @@
 //! `connectwise-sandbox`: runs the ConnectWise Manage (and Umbrella) emulator until Ctrl-C or
-//! SIGTERM, and prints the credentials and the provider block to point Terraform at it
-//! (`banner.rs`).
-
-mod banner;
+//! SIGTERM, and prints the credentials and what to paste to point Terraform at it
+//! ([`connectwise_sandbox::banner`]).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -185,7 +183,9 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    banner::print_banner(&sandbox);
+    let text = connectwise_sandbox::banner::banner(&sandbox, &provider_dir());
+    // A closed stdout (e.g. piped into `head`) must not stop the sandbox.
+    let _ = std::io::Write::write_all(&mut std::io::stdout(), text.as_bytes());
     wait_for_stop().await;
     eprintln!("stopping");
     match sandbox.stop().await {
@@ -195,6 +195,14 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Where cargo put the provider: beside this binary (both are built into one target directory).
+fn provider_dir() -> PathBuf {
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from("."))
 }
 
 fn is_state_file_error(e: &std::io::Error) -> bool {
