@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+mod check;
+
 use clap::{Args, Parser, Subcommand};
 use connectwise_provider::importer;
 use connectwise_provider::provider::{ConnectWiseProvider, Handle};
@@ -43,6 +45,23 @@ enum Command {
     ///
     /// Then run: terraform plan -generate-config-out=generated.tf
     GenerateImports(GenerateImports),
+    /// Probe the configured ConnectWise site and Umbrella console without changing anything
+    ///
+    /// Sends only GETs (and one empty JSON-Patch, which changes nothing) and prints one table:
+    /// authentication and clientId, codebase and API version, each call the provider uses
+    /// (supported / 404 / 405 / forbidden by the member's role), the rate-limit headers seen, and
+    /// for each Terraform object whether it will work or which manual step replaces it.
+    /// Same environment variables as generate-imports. Exit code 0 when everything the provider
+    /// needs is there, 1 when something is missing or refused, 2 when the configuration is unusable.
+    Check(CheckArgs),
+}
+
+/// The `check` options.
+#[derive(Args)]
+struct CheckArgs {
+    /// Print JSON (a stable shape, "format": 1) instead of the table
+    #[arg(long)]
+    json: bool,
 }
 
 /// The `generate-imports` options (its help text is on [`Command::GenerateImports`]).
@@ -65,6 +84,7 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Some(Command::GenerateImports(args)) => generate_imports(args).await,
+        Some(Command::Check(args)) => check::run(args.json).await,
         None => serve().await,
     }
 }

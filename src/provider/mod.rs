@@ -12,6 +12,7 @@ pub mod role_permission;
 pub mod role_permission_set;
 pub mod security_role;
 pub mod umbrella_psa_company_mapping;
+pub mod umbrella_psa_company_mappings;
 pub mod umbrella_psa_credentials;
 
 use std::sync::Arc;
@@ -50,6 +51,7 @@ impl Provider for ConnectWiseProvider {
     fn resources(&self) -> Vec<Arc<dyn Resource>> {
         let h = &self.handle;
         let claims = Arc::new(role_permission::Claims::default());
+        let mappings = Arc::new(common::mappings::MappingShared::default());
         vec![
             Arc::new(security_role::SecurityRoleResource::new(h.clone())),
             Arc::new(api_member::ApiMemberResource::new(h.clone())),
@@ -64,7 +66,16 @@ impl Provider for ConnectWiseProvider {
             )),
             Arc::new(umbrella_psa_credentials::UmbrellaPsaCredentialsResource::new(h.clone())),
             Arc::new(
-                umbrella_psa_company_mapping::UmbrellaPsaCompanyMappingResource::new(h.clone()),
+                umbrella_psa_company_mapping::UmbrellaPsaCompanyMappingResource::new(
+                    h.clone(),
+                    mappings.clone(),
+                ),
+            ),
+            Arc::new(
+                umbrella_psa_company_mappings::UmbrellaPsaCompanyMappingsResource::new(
+                    h.clone(),
+                    mappings,
+                ),
             ),
         ]
     }
@@ -79,6 +90,8 @@ impl Provider for ConnectWiseProvider {
             Arc::new(data_sources::security_modules::SecurityModulesDataSource::new()),
             Arc::new(data_sources::role_permissions::RolePermissionsDataSource::new(h.clone())),
             Arc::new(data_sources::umbrella_customers::UmbrellaCustomersDataSource::new(h.clone())),
+            Arc::new(data_sources::companies::CompaniesDataSource::new(h.clone())),
+            Arc::new(data_sources::capabilities::CapabilitiesDataSource::new(h.clone())),
         ]
     }
 

@@ -1,5 +1,7 @@
 //! Data sources, one module each.
 
+pub mod capabilities;
+pub mod companies;
 pub mod member;
 pub mod role_permissions;
 pub mod security_modules;
