@@ -1,13 +1,20 @@
-//! The provider block: schema, environment fallbacks and the shared client handle.
+//! The provider block: schema, environment fallbacks and the shared client handle. Format
+//! checks live in [`checks`], the `request_timeout` parser in [`duration`].
+
+mod checks;
+mod duration;
+mod settings;
 
 use std::sync::{Arc, RwLock};
-use std::time::Duration;
 
 use api_client::umbrella::{Umbrella, UmbrellaConfig};
-use api_client::{ConnectWise, ConnectWiseConfig, Secret};
+use api_client::{CaCertificates, ConnectWise, ConnectWiseConfig, Secret};
 use tfplugin::{
     AttrPath, Attribute, Block, Diagnostics, Model, Schema, Sensitive, Validator, Value,
 };
+
+pub use duration::parse_duration;
+use settings::{CONNECTWISE_SETTINGS, OPTIONAL_SETTINGS, Setting, UMBRELLA_SETTINGS, string_attr};
 
 /// The provider block. After `reject_unknown` no value in it is unknown, so null is `None`.
 #[derive(Model, Clone, Debug, Default, PartialEq)]
@@ -23,6 +30,7 @@ pub struct ProviderModel {
     /// Numbers as Terraform sends them; only whole ones are used (see [`whole`]).
     pub max_retries: Option<f64>,
     pub requests_per_minute: Option<f64>,
+    pub ca_certificate_pem: Option<String>,
     pub umbrella: Option<UmbrellaModel>,
 }
 
@@ -33,134 +41,6 @@ pub struct UmbrellaModel {
     pub api_secret: Option<Sensitive>,
     pub base_url: Option<String>,
     pub org_id: Option<String>,
-}
-
-/// One provider setting: its attribute, its environment variable, its doc, and where the block
-/// `M` keeps its value.
-struct Setting<M> {
-    attr: &'static str,
-    env: &'static str,
-    sensitive: bool,
-    doc: &'static str,
-    value: fn(&M) -> Option<&str>,
-}
-
-impl<M> Setting<M> {
-    /// The configured value, or the environment variable's, if either is non-empty.
-    fn lookup(&self, block: &M) -> Option<String> {
-        (self.value)(block)
-            .map(str::to_string)
-            .or_else(|| std::env::var(self.env).ok())
-            .map(|v| v.trim().to_string())
-            .filter(|v| !v.is_empty())
-    }
-}
-
-/// `site`, `company_id`, `public_key`, `private_key`, `client_id`: all needed for ConnectWise.
-static CONNECTWISE_SETTINGS: [Setting<ProviderModel>; 5] = [
-    Setting {
-        attr: "site",
-        env: "CONNECTWISE_SITE",
-        sensitive: false,
-        doc: "ConnectWise Manage API host, e.g. `api-na.myconnectwise.net` (HTTPS implied), or a full base URL such as the sandbox's `http://127.0.0.1:8080`.",
-        value: |m| m.site.as_deref(),
-    },
-    Setting {
-        attr: "company_id",
-        env: "CONNECTWISE_COMPANY_ID",
-        sensitive: false,
-        doc: "The company id typed at the ConnectWise login screen.",
-        value: |m| m.company_id.as_deref(),
-    },
-    Setting {
-        attr: "public_key",
-        env: "CONNECTWISE_PUBLIC_KEY",
-        sensitive: false,
-        doc: "Public key of the API member the provider acts as.",
-        value: |m| m.public_key.as_deref(),
-    },
-    Setting {
-        attr: "private_key",
-        env: "CONNECTWISE_PRIVATE_KEY",
-        sensitive: true,
-        doc: "Private key of the API member the provider acts as.",
-        value: |m| m.private_key.as_ref().map(|s| s.0.as_str()),
-    },
-    Setting {
-        attr: "client_id",
-        env: "CONNECTWISE_CLIENT_ID",
-        sensitive: false,
-        doc: "The integration's clientId GUID from developer.connectwise.com, sent on every call.",
-        value: |m| m.client_id.as_deref(),
-    },
-];
-
-/// `codebase`, `api_version`, `request_timeout`.
-static OPTIONAL_SETTINGS: [Setting<ProviderModel>; 3] = [
-    Setting {
-        attr: "codebase",
-        env: "CONNECTWISE_CODEBASE",
-        sensitive: false,
-        doc: "Codebase path such as `v2025_1/`. Discovered through `/login/companyinfo/<company_id>` when unset.",
-        value: |m| m.codebase.as_deref(),
-    },
-    Setting {
-        attr: "api_version",
-        env: "CONNECTWISE_API_VERSION",
-        sensitive: false,
-        doc: "API version pinned in the `Accept` header. Defaults to `2025.1`.",
-        value: |m| m.api_version.as_deref(),
-    },
-    Setting {
-        attr: "request_timeout",
-        env: "CONNECTWISE_REQUEST_TIMEOUT",
-        sensitive: false,
-        doc: "Time limit of one HTTP request, as a duration such as `30s` or `2m`. Defaults to `30s`.",
-        value: |m| m.request_timeout.as_deref(),
-    },
-];
-
-/// `api_key`, `api_secret`, `base_url`, `org_id`.
-static UMBRELLA_SETTINGS: [Setting<UmbrellaModel>; 4] = [
-    Setting {
-        attr: "api_key",
-        env: "UMBRELLA_API_KEY",
-        sensitive: false,
-        doc: "Umbrella API key (admin scope) of the MSP or MSSP console.",
-        value: |m| m.api_key.as_deref(),
-    },
-    Setting {
-        attr: "api_secret",
-        env: "UMBRELLA_API_SECRET",
-        sensitive: true,
-        doc: "Umbrella API secret belonging to `api_key`.",
-        value: |m| m.api_secret.as_ref().map(|s| s.0.as_str()),
-    },
-    Setting {
-        attr: "base_url",
-        env: "UMBRELLA_BASE_URL",
-        sensitive: false,
-        doc: "Umbrella API base URL. Defaults to `https://api.umbrella.com`; Umbrella for Government uses another host.",
-        value: |m| m.base_url.as_deref(),
-    },
-    Setting {
-        attr: "org_id",
-        env: "UMBRELLA_ORG_ID",
-        sensitive: false,
-        doc: "Organization id of a child organization to act on (sent as `X-Umbrella-OrgId` when requesting the token).",
-        value: |m| m.org_id.as_deref(),
-    },
-];
-
-fn string_attr<M>(s: &Setting<M>) -> Attribute {
-    let mut a = Attribute::string(s.attr).optional().description(&format!(
-        "{} Falls back to the `{}` environment variable.",
-        s.doc, s.env
-    ));
-    if s.sensitive {
-        a = a.sensitive();
-    }
-    a
 }
 
 /// The schema of the `provider "connectwise"` block.
@@ -198,6 +78,20 @@ pub fn provider_schema() -> Schema {
                  limit off (e.g. against the sandbox). Defaults to 1000. Falls back to the \
                  `CONNECTWISE_REQUESTS_PER_MINUTE` environment variable.",
             ),
+    );
+    block = block.attribute(
+        Attribute::string("ca_certificate_pem")
+            .optional()
+            .validate(Validator::Custom(checks::ca_certificate_pem))
+            .description(&format!(
+                "One or more CA certificates (PEM) to trust for both ConnectWise and Umbrella, \
+                 besides the operating system's trust store and the bundled Mozilla roots: e.g. \
+                 a company CA, or the root of a proxy that inspects TLS. The system store honours \
+                 the `SSL_CERT_FILE` and `SSL_CERT_DIR` environment variables. Falls back to the \
+                 PEM file whose path is in the `{}` environment variable. Certificate \
+                 verification cannot be switched off.",
+                checks::CA_FILE_ENV
+            )),
     );
     let mut umbrella = Block::new(
         "Credentials of the Umbrella MSP/MSSP console. Needed only by the `umbrella_*` resources \
@@ -280,10 +174,15 @@ impl Handle {
         let Some(config) = ProviderModel::decode_into(config, diags) else {
             return;
         };
-        let connectwise = build_connectwise(&config);
+        let ca = checks::extra_ca(config.ca_certificate_pem.as_deref(), diags);
+        if diags.has_errors() {
+            return;
+        }
+        let connectwise = build_connectwise(&config, ca.clone());
         let umbrella = build_umbrella(
             &config.umbrella.clone().unwrap_or_default(),
             max_retries(&config),
+            ca,
         );
         // A block that names ConnectWise settings but misses some is an error
         // right away; a configuration with no ConnectWise settings at all (an
@@ -353,8 +252,24 @@ fn missing<M>(settings: Vec<&Setting<M>>, prefix: &str, what: &str) -> ConfigPro
     }
 }
 
-fn build_connectwise(config: &ProviderModel) -> Result<ConnectWise, ConfigProblem> {
-    let values = CONNECTWISE_SETTINGS.each_ref().map(|s| s.lookup(config));
+/// Each setting's checked value, in order.
+fn checked_values<M, const N: usize>(
+    settings: &[Setting<M>; N],
+    block: &M,
+    prefix: &str,
+) -> Result<[Option<String>; N], ConfigProblem> {
+    let mut values = [const { None }; N];
+    for (value, setting) in values.iter_mut().zip(settings) {
+        *value = setting.checked(block, prefix)?;
+    }
+    Ok(values)
+}
+
+fn build_connectwise(
+    config: &ProviderModel,
+    ca: Option<CaCertificates>,
+) -> Result<ConnectWise, ConfigProblem> {
+    let values = checked_values(&CONNECTWISE_SETTINGS, config, "")?;
     let [
         Some(site),
         Some(company),
@@ -372,18 +287,17 @@ fn build_connectwise(config: &ProviderModel) -> Result<ConnectWise, ConfigProble
         return Err(missing(absent, "", "ConnectWise"));
     };
     let mut cfg = ConnectWiseConfig::new(site, company, public, Secret::new(private), client);
-    let [codebase, api_version, request_timeout] =
-        OPTIONAL_SETTINGS.each_ref().map(|s| s.lookup(config));
+    cfg.ca_certificates = ca;
+    let [codebase, api_version, request_timeout] = checked_values(&OPTIONAL_SETTINGS, config, "")?;
     cfg.codebase = codebase;
     if let Some(v) = api_version {
         cfg.api_version = v;
     }
     if let Some(t) = request_timeout {
-        cfg.request_timeout = parse_duration(&t).ok_or_else(|| ConfigProblem {
+        // Checked above; the error cannot happen, but is reported rather than unwrapped.
+        cfg.request_timeout = duration::request_timeout(&t).map_err(|problem| ConfigProblem {
             summary: "Invalid request_timeout".into(),
-            detail: format!(
-                "request_timeout must be a duration such as \"30s\", \"1m\" or \"1m30s\"; got {t:?}."
-            ),
+            detail: format!("request_timeout {problem}"),
         })?;
     }
     if let Some(r) = max_retries(config) {
@@ -410,8 +324,12 @@ fn max_retries(config: &ProviderModel) -> Option<u32> {
     number(config.max_retries, "CONNECTWISE_MAX_RETRIES").map(|r| r.clamp(0, 10) as u32)
 }
 
-fn build_umbrella(block: &UmbrellaModel, retries: Option<u32>) -> Result<Umbrella, ConfigProblem> {
-    let [key, secret, base_url, org_id] = UMBRELLA_SETTINGS.each_ref().map(|s| s.lookup(block));
+fn build_umbrella(
+    block: &UmbrellaModel,
+    retries: Option<u32>,
+    ca: Option<CaCertificates>,
+) -> Result<Umbrella, ConfigProblem> {
+    let [key, secret, base_url, org_id] = checked_values(&UMBRELLA_SETTINGS, block, "umbrella.")?;
     let absent: Vec<&Setting<UmbrellaModel>> = [
         (&UMBRELLA_SETTINGS[0], &key),
         (&UMBRELLA_SETTINGS[1], &secret),
@@ -433,6 +351,7 @@ fn build_umbrella(block: &UmbrellaModel, retries: Option<u32>) -> Result<Umbrell
         cfg.base_url = url;
     }
     cfg.org_id = org_id;
+    cfg.ca_certificates = ca;
     if let Some(r) = retries {
         cfg.max_retries = r;
     }
@@ -442,45 +361,10 @@ fn build_umbrella(block: &UmbrellaModel, retries: Option<u32>) -> Result<Umbrell
     })
 }
 
-/// Parses `90`, `30s`, `2m`, `1m30s`, `1h` into a duration.
-pub fn parse_duration(text: &str) -> Option<Duration> {
-    let text = text.trim();
-    if let Ok(secs) = text.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
-    }
-    let mut total = 0u64;
-    let mut number = String::new();
-    for c in text.chars() {
-        if c.is_ascii_digit() {
-            number.push(c);
-            continue;
-        }
-        let n: u64 = number.parse().ok()?;
-        number.clear();
-        total += match c {
-            'h' => n * 3600,
-            'm' => n * 60,
-            's' => n,
-            _ => return None,
-        };
-    }
-    (number.is_empty() && total > 0).then(|| Duration::from_secs(total))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use tfplugin::model::check_model;
-
-    #[test]
-    fn durations_parse_like_terraform_timeouts() {
-        assert_eq!(parse_duration("30s"), Some(Duration::from_secs(30)));
-        assert_eq!(parse_duration("1m30s"), Some(Duration::from_secs(90)));
-        assert_eq!(parse_duration("45"), Some(Duration::from_secs(45)));
-        assert_eq!(parse_duration("abc"), None);
-        assert_eq!(parse_duration("10x"), None);
-        assert_eq!(parse_duration("5m3"), None);
-    }
 
     #[test]
     fn the_models_match_the_schema() {
