@@ -14,3 +14,4 @@ mod secrets;
 mod security_role;
 mod umbrella;
 mod upgrade;
+mod capabilities;
