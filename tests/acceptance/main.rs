@@ -14,4 +14,5 @@ mod secrets;
 mod security_role;
 mod umbrella;
 mod upgrade;
+mod tls;
 mod capabilities;

@@ -79,7 +79,8 @@ pub fn extra_ca(configured: Option<&str>, diags: &mut Diagnostics) -> Option<CaC
                         "Cannot read the CA certificate file",
                         format!(
                             "{CA_FILE_ENV} names {path:?}, which cannot be read: {e}. Give the \
-                             path of a PEM file with the CA certificates to trust, or unset it."
+                             path of a PEM file with the CA certificates to trust, put them in \
+                             the provider's ca_certificate_pem instead, or unset it."
                         ),
                     );
                     return None;
