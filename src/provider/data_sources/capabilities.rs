@@ -45,7 +45,7 @@ const AREAS: [(&str, Area, &str); 5] = [
     (
         "customize_items",
         Area::CustomizeItems,
-        "the server lets the provider manage \"customize\" allow-lists (`allowed_customize_items` of role permissions)",
+        "the server lets the provider manage \"customize\" allow-lists (`allowed_tables` of role permissions)",
     ),
     (
         "api_keys",
