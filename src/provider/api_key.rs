@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-use super::common::ids::{parse_id_pair, parse_record_id, record_id};
+use super::common::ids::{numeric_but_not_record_id, parse_id_pair, parse_record_id, record_id};
 use super::common::members::{get_member, none_if_not_found};
 use super::config::Handle;
 use super::diag::{bad_import_id, client_error, client_error_on};
@@ -130,6 +130,7 @@ fn key_schema() -> Schema {
                     min: 1,
                     max: DESCRIPTION_MAX,
                 })
+                .validate(Validator::NotBlank)
                 .description("The key's description, e.g. `Umbrella PSA Integration`."),
         )
         .attribute(
@@ -363,16 +364,18 @@ impl Resource for ApiKeyResource {
     }
 
     async fn import(&self, id: &str, resp: &mut StateResponse) {
-        let Some(cw) = self.handle.connectwise(&mut resp.diags) else {
-            return;
-        };
-        let expected = "`<member_id>/<key_id>` (two numbers) or `<member identifier>/<public key>`";
+        let expected = "`<member_id>/<key_id>` (two record ids, whole numbers greater than 0) or \
+                        `<member identifier>/<public key>`";
         let Some((left, right)) = id
             .split_once('/')
             .map(|(l, r)| (l.trim(), r.trim()))
             .filter(|(l, r)| !l.is_empty() && !r.is_empty() && !r.contains('/'))
+            .filter(|(l, r)| !numeric_but_not_record_id(l) && !numeric_but_not_record_id(r))
         else {
             bad_import_id(&mut resp.diags, id, expected);
+            return;
+        };
+        let Some(cw) = self.handle.connectwise(&mut resp.diags) else {
             return;
         };
         match find_key(&cw, id, left, right).await {

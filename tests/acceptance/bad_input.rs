@@ -10,6 +10,10 @@ use crate::harness::{CLIENT_ID, Harness, SOURCE};
 use api_client::NewSecurityRole;
 use connectwise_sandbox::RequestRecord;
 
+/// The plan-time checks of issue 13 (blank strings, ids <= 0, keys, e-mail, sites, modules,
+/// import ids): one group of cases in its own file.
+mod plan_time;
+
 /// When a case must fail.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Phase {
@@ -675,6 +679,7 @@ data "connectwise_member" "m" {{
             &["Cannot create security role", "terraform import"],
         ),
     ];
+    cases.extend(plan_time::cases(role_id));
     for c in &mut cases {
         if !c.raw {
             c.config = format!("{}\n{}", h.provider_block(), c.config);

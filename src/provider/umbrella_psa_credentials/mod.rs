@@ -304,8 +304,12 @@ mod tests {
         let base = Value::object()
             .with("site", Value::string("cw.example"))
             .with("company_id", Value::string("acme"));
+        // The key-source rules are declared on the schema, which checks them at validate time.
         async fn check(r: &UmbrellaPsaCredentialsResource, config: Value) -> Vec<String> {
             let mut d = Diagnostics::new();
+            r.schema()
+                .block
+                .validate(&config, &tfplugin::AttrPath::default(), &mut d);
             r.validate(&config, &mut d).await;
             d.iter().map(|x| x.detail.clone()).collect()
         }
@@ -331,7 +335,7 @@ mod tests {
         assert!(
             errors
                 .iter()
-                .any(|e| e.contains("sets `private_key` and `mint_key`")),
+                .any(|e| e.contains("got `private_key`, `mint_key`")),
             "{errors:?}"
         );
         assert!(

@@ -3,7 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::provider::common::ids::parse_record_id;
+use crate::provider::common::ids::{parse_record_id, record_id};
+use crate::provider::common::validators::site;
 use api_client::umbrella::PsaSettings;
 use tfplugin::{Attribute, Block, Model, Schema, Sensitive, Type, Val, Validator, Value};
 
@@ -120,7 +121,7 @@ pub fn credentials_schema() -> Schema {
     .attribute(
         Attribute::string("member_id")
             .required()
-            .validate(Validator::Custom(positive_id))
+            .validate(Validator::Custom(record_id))
             .description(
                 "Record id of the ConnectWise API member the key is minted for (e.g. \
                  `connectwise_api_member.umbrella.id`). Changing it mints a key for the new member \
@@ -131,6 +132,7 @@ pub fn credentials_schema() -> Schema {
         Attribute::string("description")
             .optional()
             .validate(Validator::Length { min: 1, max: 100 })
+            .validate(Validator::NotBlank)
             .description(
                 "Description of the minted key in ConnectWise (API Keys tab of the member). \
                  Defaults to `Umbrella PSA Integration`.",
@@ -174,21 +176,27 @@ pub fn credentials_schema() -> Schema {
             Attribute::string("site")
                 .required()
                 .validate(Validator::Length { min: 1, max: 255 })
+                .validate(Validator::Custom(site))
                 .description(
                     "The ConnectWise site Umbrella calls, e.g. `api-na.myconnectwise.net` or an \
-                     on-premises host.",
+                     on-premises host: a host (`https://` implied) or an `https://` URL. Plain \
+                     `http://` is accepted only for a loopback host (127.0.0.0/8, ::1, \
+                     localhost), such as the sandbox: anywhere else Umbrella would send the \
+                     ConnectWise keys in clear text.",
                 ),
         )
         .attribute(
             Attribute::string("company_id")
                 .required()
                 .validate(Validator::Length { min: 1, max: 255 })
+                .validate(Validator::NotBlank)
                 .description("The ConnectWise company id (the one typed at the login screen)."),
         )
         .attribute(
             Attribute::string("public_key")
                 .optional()
                 .computed()
+                .validate(Validator::NotBlank)
                 .description(
                     "Public key of the ConnectWise API member (e.g. \
                      `connectwise_api_key.umbrella.public_key`). Required unless `mint_key` is \
@@ -200,6 +208,7 @@ pub fn credentials_schema() -> Schema {
             Attribute::string("private_key")
                 .optional()
                 .sensitive()
+                .validate(Validator::NotBlank)
                 .description(
                     "Private key of the ConnectWise API member (e.g. \
                      `connectwise_api_key.umbrella.private_key`). Umbrella never returns it: it is \
@@ -213,6 +222,7 @@ pub fn credentials_schema() -> Schema {
                 .optional()
                 .sensitive()
                 .write_only()
+                .validate(Validator::NotBlank)
                 .description(
                     "Write-only private key (Terraform 1.11 or later): sent to Umbrella but never \
                      stored in plan or state. Needs `private_key_wo_version`. At most one of \
@@ -265,14 +275,6 @@ pub fn credentials_schema() -> Schema {
     )
 }
 
-/// A record id: a positive 32-bit number, written as a string (null and unknown are not checked).
-fn positive_id(v: &Value) -> Result<(), String> {
-    match v.as_str().and_then(parse_record_id) {
-        Some(_) => Ok(()),
-        None => Err("must be the numeric record id of an API member, e.g. \"150\".".into()),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -286,6 +288,49 @@ mod tests {
         assert_eq!(
             mint_key.map(|b| check_model::<MintKeyModel>(&b.block)),
             Some(Ok(()))
+        );
+    }
+
+    #[test]
+    fn blank_keys_and_remote_plain_http_sites_fail_validation() {
+        let schema = credentials_schema();
+        let check = |config: Value| {
+            let mut d = tfplugin::Diagnostics::new();
+            schema
+                .block
+                .validate(&config, &tfplugin::AttrPath::default(), &mut d);
+            d.iter().map(|x| x.detail.clone()).collect::<Vec<_>>()
+        };
+        let base = Value::object()
+            .with("site", Value::string("api-na.myconnectwise.net"))
+            .with("company_id", Value::string("acme"))
+            .with("public_key", Value::string("p"))
+            .with("private_key", Value::string("s"));
+        assert!(check(base.clone()).is_empty());
+        for (attr, value, phrase) in [
+            ("public_key", " ", "only blanks"),
+            ("private_key", "  ", "only blanks"),
+            ("company_id", " ", "only blanks"),
+            ("site", "http://api-na.myconnectwise.net", "clear text"),
+            ("site", "ftp://cw.example.com", "scheme"),
+        ] {
+            let errors = check(base.clone().with(attr, Value::string(value)));
+            assert!(
+                errors.len() == 1 && errors[0].contains(attr) && errors[0].contains(phrase),
+                "{attr} = {value:?}: {errors:?}"
+            );
+        }
+        let minted = Value::object()
+            .with("site", Value::string("http://127.0.0.1:8080"))
+            .with("company_id", Value::string("acme"))
+            .with(
+                "mint_key",
+                Value::object().with("member_id", Value::string("0")),
+            );
+        let errors = check(minted);
+        assert!(
+            errors.len() == 1 && errors[0].contains("mint_key.member_id"),
+            "{errors:?}"
         );
     }
 
