@@ -99,7 +99,7 @@ async fn no_secret_in_any_log_line_or_error() {
 
     let logs = capture.0.lock().unwrap().clone();
     assert!(
-        logs.contains("ConnectWise call"),
+        logs.contains("REST call"),
         "nothing captured:\n{logs}"
     );
     let mut secrets = vec![

@@ -16,3 +16,4 @@ mod umbrella;
 mod upgrade;
 mod tls;
 mod capabilities;
+mod rest_log;

@@ -438,7 +438,7 @@ fn assert_trace_is_real(h: &Harness) {
         "the trace log does not cover the apply"
     );
     assert!(
-        log.contains("umbrella: call") && log.contains("/admin/v2/config/psa"),
+        log.contains("REST call") && log.contains("/admin/v2/config/psa"),
         "the trace log does not hold the provider's own Umbrella call logs"
     );
 }

@@ -32,6 +32,7 @@
 
 mod backoff;
 pub mod connectwise;
+mod rest_log;
 pub mod probe;
 pub mod secret;
 pub mod single_flight;

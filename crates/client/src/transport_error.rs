@@ -22,6 +22,13 @@ pub fn is_certificate_error(err: &reqwest::Error) -> bool {
     certificate_problem(err).is_some()
 }
 
+/// True when the server's host name could not be resolved. A name that does not resolve now
+/// will not in the next seconds either (a typo in the site, a missing DNS entry): never retry it.
+pub fn is_dns_error(err: &reqwest::Error) -> bool {
+    // hyper-util's resolver error has no public type; its text is stable: "dns error".
+    chain(err).any(|e| e.to_string().starts_with("dns error"))
+}
+
 /// The server certificate's problem in words, e.g. "the server's certificate is not trusted
 /// (unknown issuer)", when the failure was one.
 pub fn certificate_problem(err: &reqwest::Error) -> Option<String> {
@@ -50,7 +57,7 @@ pub fn describe(err: &reqwest::Error) -> String {
     if has_io_kind(err, io::ErrorKind::ConnectionRefused) {
         return "the connection was refused (nothing listens on that host and port)".to_owned();
     }
-    if chain(err).any(|e| e.to_string().starts_with("dns error")) {
+    if is_dns_error(err) {
         let cause = deepest(err);
         return format!("the host name could not be resolved (DNS): {cause}");
     }

@@ -71,6 +71,13 @@ pub struct SandboxConfig {
     /// Refuse (403) ConnectWise calls the caller's security role does not allow (System >
     /// Security Roles, System > Member Maintenance), as a real server does; off by default.
     pub enforce_role_permissions: bool,
+    /// Managed customers of every Umbrella console (default 3: `Acme Dental`, `Bolt Legal`,
+    /// `Cobalt Clinics`), up to [`crate::msp_customers::MAX_CUSTOMERS`]; each tenant's
+    /// ConnectWise companies are named after them ([`crate::msp_customers`]).
+    pub customers_per_console: usize,
+    /// Umbrella's per-key rate limits: off (the default) or the documented ones, optionally
+    /// with time compressed.
+    pub umbrella_limits: crate::umbrella::UmbrellaLimits,
 }
 
 impl TenantConfig {
@@ -115,6 +122,8 @@ impl Default for SandboxConfig {
             tls: false,
             extensions_off: Vec::new(),
             enforce_role_permissions: false,
+            customers_per_console: 3,
+            umbrella_limits: crate::umbrella::UmbrellaLimits::Off,
         }
     }
 }

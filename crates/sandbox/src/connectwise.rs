@@ -15,7 +15,7 @@ use time::OffsetDateTime;
 
 use crate::http::{self, ApiError, Ctx};
 use crate::state::{SandboxState, TenantStore, lock};
-use crate::{API_VERSION, api_keys, api_members, lookups, members, security_roles};
+use crate::{API_VERSION, api_keys, api_members, companies, lookups, members, security_roles};
 
 /// The company a ConnectWise call authenticated as; read by the request recorder.
 #[derive(Clone)]
@@ -120,7 +120,8 @@ fn api_call(
         principal: principal.identifier,
         now,
     };
-    let resp = dispatch(&ctx, tenant).unwrap_or_else(IntoResponse::into_response);
+    let customers = state.config().customers_per_console;
+    let resp = dispatch(&ctx, tenant, customers).unwrap_or_else(IntoResponse::into_response);
     (resp, Some(tenant.company_id.clone()))
 }
 
@@ -212,8 +213,9 @@ fn host(state: &SandboxState, headers: &HeaderMap) -> String {
         .unwrap_or_default()
 }
 
-/// Routes `apis/3.0/...` paths, case-insensitively.
-fn dispatch(ctx: &Ctx, t: &mut TenantStore) -> http::ApiResult {
+/// Routes `apis/3.0/...` paths, case-insensitively; `customers` per Umbrella console name the
+/// companies.
+fn dispatch(ctx: &Ctx, t: &mut TenantStore, customers: usize) -> http::ApiResult {
     let lower: Vec<String> = ctx
         .segments
         .iter()
@@ -249,6 +251,7 @@ fn dispatch(ctx: &Ctx, t: &mut TenantStore) -> http::ApiResult {
             rest @ ..,
         ] => lookups::route(ctx, &t.structure_levels, "corporateStructure", rest),
         ["service", "boards", rest @ ..] => lookups::route(ctx, &t.boards, "board", rest),
+        ["company", "companies", rest @ ..] => companies::route(ctx, t, customers, rest),
         _ => Err(ApiError::not_found(&format!(
             "No resource matches '/{}'; the sandbox does not emulate it.",
             ctx.segments.join("/")

@@ -6,6 +6,10 @@
 //! finished less than [`GRACE`] ago, unless this process wrote to the same key
 //! since — so a result is never reused across a write, and never outlives the
 //! Terraform operation (each operation runs its own provider process).
+//!
+//! When the shared request fails, every caller that joined it gets the same
+//! error (a clone of it: the real cause, not a note that someone else's read
+//! failed), and the failure is forgotten at once: the next read tries again.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -18,7 +22,7 @@ use super::Error;
 pub(crate) const GRACE: Duration = Duration::from_millis(250);
 
 struct Flight<T> {
-    result: tokio::sync::OnceCell<Option<Arc<T>>>,
+    result: tokio::sync::OnceCell<Result<Arc<T>, Error>>,
     generation: u64,
     finished: Mutex<Option<Instant>>,
 }
@@ -94,38 +98,29 @@ impl<T> Coalescer<T> {
                 }
             }
         };
-        let mut own_error = None;
-        let shared = flight
+        let result = flight
             .result
             .get_or_init(|| async {
-                let r = match fetch().await {
-                    Ok(v) => Some(Arc::new(v)),
-                    Err(e) => {
-                        own_error = Some(e);
-                        None
-                    }
-                };
+                let result = fetch().await.map(Arc::new);
                 if let Ok(mut t) = flight.finished.lock() {
                     *t = Some(Instant::now());
                 }
-                r
+                result
             })
             .await;
-        match (shared, own_error) {
-            (_, Some(e)) => Err(e),
-            (Some(v), None) => Ok(v.clone()),
-            // The shared read failed for someone else: fail the same way,
-            // with our own request, rather than guessing.
-            (None, None) => {
-                if let Ok(mut flights) = self.flights.lock()
-                    && flights.get(key).is_some_and(|f| Arc::ptr_eq(f, &flight))
-                {
-                    flights.remove(key);
-                }
-                Err(Error::InvalidInput(format!(
-                    "a shared read of {key} failed; the error was reported to the call that made it"
-                )))
-            }
+        if result.is_err() {
+            // A failure is shared only with the callers already waiting for it.
+            self.forget(key, &flight);
+        }
+        result.clone()
+    }
+
+    /// Removes `flight` from the map unless a newer read of `key` replaced it.
+    fn forget(&self, key: &str, flight: &Arc<Flight<T>>) {
+        if let Ok(mut flights) = self.flights.lock()
+            && flights.get(key).is_some_and(|f| Arc::ptr_eq(f, flight))
+        {
+            flights.remove(key);
         }
     }
 }
@@ -183,5 +178,64 @@ mod tests {
             3,
             "an old result is not reused"
         );
+    }
+
+    /// Every caller that joined a failed read gets that read's own error (here a refused
+    /// connection, with its cause), and the next read sends a new request.
+    #[tokio::test]
+    async fn every_waiter_gets_the_original_error() {
+        let refused = refused_connection().await;
+        let c = Arc::new(Coalescer::<u32>::new());
+        let calls = Arc::new(AtomicUsize::new(0));
+        let mut tasks = Vec::new();
+        for _ in 0..6 {
+            let (c, calls, refused) = (c.clone(), calls.clone(), refused.clone());
+            tasks.push(tokio::spawn(async move {
+                c.read("role/2", || async move {
+                    calls.fetch_add(1, Ordering::SeqCst);
+                    tokio::time::sleep(Duration::from_millis(30)).await;
+                    Err(refused)
+                })
+                .await
+            }));
+        }
+        let original = refused.to_string();
+        for t in tasks {
+            let err = t.await.unwrap().unwrap_err();
+            assert_eq!(err.to_string(), original);
+            assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+            assert!(err.to_string().contains("refused"), "{err}");
+        }
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            1,
+            "one request for six readers"
+        );
+        let v = c
+            .read("role/2", || async {
+                calls.fetch_add(1, Ordering::SeqCst);
+                Ok(3)
+            })
+            .await
+            .unwrap();
+        assert_eq!(*v, 3, "a failure is not reused");
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+    }
+
+    /// A real transport error: a connection to a loopback port nothing listens on.
+    async fn refused_connection() -> Error {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .unwrap();
+        let source = reqwest::Client::new()
+            .get(format!("http://127.0.0.1:{port}/"))
+            .send()
+            .await
+            .unwrap_err();
+        Error::Transport {
+            call: "GET /system/securityRoles/2/settings".into(),
+            source: Arc::new(source.without_url()),
+        }
     }
 }

@@ -1,9 +1,12 @@
 //! The one error type of the ConnectWise client, and how ConnectWise's error answers are read.
 
 use std::fmt::Write as _;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Deserialize;
+
+use crate::transport_error;
 
 /// Most characters of a server answer quoted in an error message.
 const SNIPPET_CHARS: usize = 200;
@@ -25,7 +28,9 @@ pub struct FieldError {
 ///
 /// Messages never contain keys or secrets: the client does not put request headers or request
 /// bodies into errors, and answers that may hold a private key are never quoted.
-#[derive(Debug, thiserror::Error)]
+///
+/// `Clone`, so that every caller waiting on one shared read gets the original error.
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The object does not exist (HTTP 404 with ConnectWise's record-not-found answer).
@@ -84,19 +89,23 @@ pub enum Error {
         manual_step: String,
     },
     /// The call did not finish within the configured request timeout.
-    #[error("{call} timed out waiting for ConnectWise")]
+    #[error("{call} timed out waiting for ConnectWise (no answer within the request timeout)")]
     Timeout {
         /// The call, e.g. `GET /system/securityroles`.
         call: String,
     },
-    /// The call could not be sent or its answer could not be read.
-    #[error("{call} failed: could not talk to ConnectWise: {source}")]
+    /// The call could not be sent or its answer could not be read. The message names the cause
+    /// (certificate, DNS, refused connection, TLS, ...); the whole chain is the error's `source`.
+    #[error(
+        "{call} failed: could not talk to ConnectWise: {}",
+        transport_error::describe(.source)
+    )]
     Transport {
         /// The call, e.g. `GET /system/securityroles`.
         call: String,
-        /// The underlying HTTP client error.
+        /// The underlying HTTP client error (shared, so that the error can be cloned).
         #[source]
-        source: reqwest::Error,
+        source: Arc<reqwest::Error>,
     },
     /// The answer was not what the call expects (wrong JSON, an HTML page, an empty body).
     #[error("{call}: unexpected answer from ConnectWise: {message}")]
@@ -189,10 +198,15 @@ impl Error {
         matches!(self, Error::NotFound { .. })
     }
 
-    /// Whether the failure is transient, so the same call may succeed later.
+    /// Whether the failure is transient, so the same call may succeed later. A certificate
+    /// problem or a host name that does not resolve is not: it fails the same way every time.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::RateLimited { .. } | Error::Timeout { .. } | Error::Transport { .. } => true,
+            Error::Transport { source, .. } => {
+                !transport_error::is_certificate_error(source)
+                    && !transport_error::is_dns_error(source)
+            }
+            Error::RateLimited { .. } | Error::Timeout { .. } => true,
             Error::Api { status, .. } => matches!(status, 500 | 502..=504),
             Error::GaveUp { last, .. } => last.is_retryable(),
             Error::OutcomeUnknown { .. } => true,

@@ -11,8 +11,11 @@ use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 
+use reqwest::Method;
+
 use super::Secret;
 use super::error::{ErrorBody, UmbrellaError};
+use crate::rest_log::{self, Vendor};
 
 /// The token endpoint's answer `{token_type, access_token, expires_in}`.
 #[derive(Deserialize)]
@@ -149,12 +152,15 @@ pub(crate) struct TokenRequest<'a> {
 /// Method and path of the token call, used in errors.
 pub(crate) const TOKEN_CALL: &str = "POST /auth/v2/token";
 
+/// Path of the token call.
+const TOKEN_PATH: &str = "/auth/v2/token";
+
 impl TokenRequest<'_> {
     /// Sends one `POST /auth/v2/token`.
     pub(crate) async fn send(&self) -> Result<TokenAttempt, UmbrellaError> {
         let mut request = self
             .http
-            .post(format!("{}/auth/v2/token", self.base_url))
+            .post(format!("{}{TOKEN_PATH}", self.base_url))
             .basic_auth(self.api_key, Some(self.api_secret.expose()))
             .header(reqwest::header::ACCEPT, "application/json")
             .header(
@@ -166,22 +172,18 @@ impl TokenRequest<'_> {
         if let Some(org) = self.org_id {
             request = request.header("X-Umbrella-OrgId", org);
         }
-        let response = request
-            .send()
-            .await
-            .map_err(|e| super::transport_error(TOKEN_CALL, e))?;
+        let log = rest_log::Attempt::start(Vendor::Umbrella, &Method::POST, TOKEN_PATH, 1);
+        let response = request.send().await.map_err(|e| {
+            log.failed(&e);
+            super::transport_error(TOKEN_CALL, e)
+        })?;
         let status = response.status();
         let retry_after = crate::backoff::parse_retry_after(response.headers());
+        log.answered(status.as_u16(), response.headers());
         let body = response
             .bytes()
             .await
             .map_err(|e| super::transport_error(TOKEN_CALL, e))?;
-        tracing::debug!(
-            call = TOKEN_CALL,
-            status = status.as_u16(),
-            org_id = self.org_id.unwrap_or("-"),
-            "umbrella: token request"
-        );
         if status.as_u16() == 429 {
             return Ok(TokenAttempt::RateLimited(retry_after));
         }

@@ -61,13 +61,17 @@ pub enum UmbrellaError {
         manual_step: String,
     },
     /// No answer within the configured request timeout.
-    #[error("Umbrella did not answer {call} in time")]
+    #[error("Umbrella did not answer {call} in time (no answer within the request timeout)")]
     Timeout {
         /// Method and path of the call.
         call: String,
     },
-    /// Connection or protocol failure.
-    #[error("could not reach Umbrella for {call}: {source}")]
+    /// Connection or protocol failure. The message names the cause (certificate, DNS, refused
+    /// connection, TLS, ...); the whole chain is the error's `source`.
+    #[error(
+        "could not reach Umbrella for {call}: {}",
+        crate::transport_error::describe(.source)
+    )]
     Transport {
         /// Method and path of the call.
         call: String,
@@ -193,10 +197,15 @@ impl UmbrellaError {
         matches!(self, Self::NotFound { .. })
     }
 
-    /// Whether the failure is transient, so the same call may succeed later.
+    /// Whether the failure is transient, so the same call may succeed later. A certificate
+    /// problem or a host name that does not resolve is not: it fails the same way every time.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Self::RateLimited { .. } | Self::Timeout { .. } | Self::Transport { .. } => true,
+            Self::Transport { source, .. } => {
+                !crate::transport_error::is_certificate_error(source)
+                    && !crate::transport_error::is_dns_error(source)
+            }
+            Self::RateLimited { .. } | Self::Timeout { .. } => true,
             Self::Api { status, .. } => matches!(status, 502..=504),
             _ => false,
         }
@@ -336,5 +345,51 @@ mod tests {
         assert!(
             matches!(e, UmbrellaError::RateLimited { retry_after: Some(d), .. } if d == Duration::from_secs(2))
         );
+    }
+
+    /// A host name that does not resolve is named as such, sent once and not retryable; a
+    /// refused connection names the refusal and keeps the operating system's words as source.
+    #[tokio::test]
+    async fn transport_failures_name_their_cause() {
+        use crate::umbrella::{Umbrella, UmbrellaConfig};
+        use std::error::Error as _;
+        let client = |base_url: String| {
+            let mut config = UmbrellaConfig::new("key-id", crate::Secret::new("secret"));
+            config.base_url = base_url;
+            config.rate_limits = Vec::new();
+            Umbrella::new(config).expect("a valid configuration")
+        };
+        let started = std::time::Instant::now();
+        let err = client("https://nonexistent.invalid".into())
+            .get_psa()
+            .await
+            .expect_err("no such host");
+        assert!(started.elapsed() < Duration::from_millis(900), "retried");
+        assert!(!err.is_retryable());
+        assert!(
+            err.to_string().starts_with(
+                "could not reach Umbrella for POST /auth/v2/token: the host name could not be resolved (DNS)"
+            ),
+            "{err}"
+        );
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free loopback port");
+        let err = client(format!("http://127.0.0.1:{port}"))
+            .get_psa()
+            .await
+            .expect_err("nothing listens");
+        assert!(
+            err.to_string().contains("the connection was refused"),
+            "{err}"
+        );
+        let mut chain = String::new();
+        let mut next = err.source();
+        while let Some(cause) = next {
+            chain.push_str(&cause.to_string());
+            next = cause.source();
+        }
+        assert!(chain.contains("os error"), "{chain}");
     }
 }

@@ -27,6 +27,7 @@ use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 
 use crate::backoff::{RetryPolicy, parse_retry_after};
+use crate::rest_log::{self, Vendor};
 pub use crate::secret::Secret;
 pub use customers::Customer;
 pub use error::UmbrellaError;
@@ -282,22 +283,28 @@ impl Umbrella {
         let mut retries = 0;
         let mut reauthenticated = false;
         let started = Instant::now();
+        let mut attempt = 0;
         loop {
             // Wait for the throttle first: the wait can outlast the token's
             // refresh margin, so the token is fetched only when we may send.
             self.inner.throttle.acquire().await;
             let token = self.token().await?;
             let request = self.request(&method, &url, &token, body);
+            attempt += 1;
+            let log = rest_log::Attempt::start(Vendor::Umbrella, &method, url.path(), attempt);
             // Every Umbrella API call here is idempotent (GET, PUT, DELETE):
             // a connection that broke may be retried.
             let response = match request.send().await {
                 Ok(r) => r,
                 Err(e) => {
+                    log.failed(&e);
                     let e = transport_error(&call, e);
-                    if self
-                        .wait_before_retry(&call, &mut retries, None, started)
-                        .await
-                        .is_ok()
+                    // A certificate or DNS failure repeats on every attempt: report it at once.
+                    if e.is_retryable()
+                        && self
+                            .wait_before_retry(&call, &mut retries, None, started)
+                            .await
+                            .is_ok()
                     {
                         continue;
                     }
@@ -306,11 +313,11 @@ impl Umbrella {
             };
             let status = response.status();
             let retry_after = parse_retry_after(response.headers());
+            log.answered(status.as_u16(), response.headers());
             let bytes = response
                 .bytes()
                 .await
                 .map_err(|e| transport_error(&call, e))?;
-            tracing::debug!(call = %call, status = status.as_u16(), "umbrella: call");
             match status.as_u16() {
                 429 | 502..=504 => {
                     match self

@@ -3,6 +3,7 @@
 
 mod api_keys;
 mod auth;
+mod companies;
 mod lists;
 mod members;
 mod role_settings;

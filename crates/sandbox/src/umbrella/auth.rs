@@ -10,7 +10,6 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use serde_json::json;
 
-use super::rate_limits::rate_allowed;
 use super::state::IssuedToken;
 use super::{Refusal, UmbrellaConsole, UmbrellaState, message, respond};
 
@@ -47,7 +46,7 @@ impl UmbrellaState {
         else {
             return Err(message(StatusCode::UNAUTHORIZED, "Unauthorized"));
         };
-        if !rate_allowed(&mut inner, &api_key, now) {
+        if !inner.api_windows.admit(&api_key, now) {
             return Err(message(StatusCode::TOO_MANY_REQUESTS, "Too Many Requests"));
         }
         if org_id != console_org {
@@ -113,9 +112,12 @@ fn issue_token(
             "The API key or secret is not valid",
         ));
     };
+    let now = Instant::now();
+    if !inner.token_windows.admit(&console.api_key, now) {
+        return Err(message(StatusCode::TOO_MANY_REQUESTS, "Too Many Requests"));
+    }
     check_grant(grant.as_deref())?;
     let org_id = token_org(&console, requested_org)?;
-    let now = Instant::now();
     let ttl = inner.token_ttl;
     // Keep expired tokens an hour so that they are still told apart from garbage.
     inner

@@ -35,17 +35,15 @@ impl UmbrellaState {
     /// The emulator of a [`crate::Sandbox`]: one console per tenant (see [`sandbox_console`]);
     /// `connectionStatus` is [`crate::SandboxState::check_credentials`] against its ConnectWise.
     pub fn for_sandbox(sandbox: &crate::SandboxState) -> Self {
-        let consoles = sandbox
-            .config()
-            .tenants
-            .iter()
-            .enumerate()
+        let config = sandbox.config();
+        let consoles = (config.tenants.iter().enumerate())
             .map(|(index, tenant)| {
-                sandbox_console(index, &tenant.umbrella_api_key, &tenant.umbrella_api_secret)
+                let (key, secret) = (&tenant.umbrella_api_key, &tenant.umbrella_api_secret);
+                sandbox_console(index, key, secret, config.customers_per_console)
             })
             .collect();
         let connectwise = sandbox.clone();
-        Self::new(
+        let state = Self::new(
             consoles,
             Arc::new(move |site, company, public, private| {
                 match connectwise.check_credentials(site, company, public, private) {
@@ -54,6 +52,8 @@ impl UmbrellaState {
                     crate::CredentialCheck::Unreachable => CredentialStatus::Unreachable,
                 }
             }),
-        )
+        );
+        state.set_limits(config.umbrella_limits);
+        state
     }
 }

@@ -7,28 +7,50 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::{ConsoleState, Refusal, UmbrellaConsole, UmbrellaState, message, respond};
+use crate::msp_customers::customer_names;
 
 pub(super) const CUSTOMER_NOT_FOUND: &str = "Customer not found";
 
 /// Seats reported for every emulated customer.
 pub const CUSTOMER_SEATS: u64 = 25;
 
-/// Names of the customers every sandbox console starts with.
+/// Names of the first three customers of every sandbox console (the default number).
 pub const SANDBOX_CUSTOMERS: [&str; 3] = ["Acme Dental", "Bolt Legal", "Cobalt Clinics"];
 
-/// The sandbox console of tenant number `index`: org id `2000000 + 100 * index`, customers
-/// [`SANDBOX_CUSTOMERS`] with ids `org id + 1`, `+ 2`, `+ 3` (distinct across tenants).
-pub fn sandbox_console(index: usize, api_key: &str, api_secret: &str) -> UmbrellaConsole {
-    let org = 2_000_000 + 100 * index as u64;
+/// The sandbox console of tenant number `index` (0-based) with `customers` managed customers
+/// (at most [`crate::msp_customers::MAX_CUSTOMERS`]), named by [`crate::msp_customers::customer_name`]: org id
+/// `2000000 + 100 * index`, and customer ids from [`sandbox_customer_id`].
+pub fn sandbox_console(
+    index: usize,
+    api_key: &str,
+    api_secret: &str,
+    customers: usize,
+) -> UmbrellaConsole {
     UmbrellaConsole {
         api_key: api_key.to_owned(),
         api_secret: api_secret.to_owned(),
-        org_id: org.to_string(),
-        customers: SANDBOX_CUSTOMERS
-            .iter()
+        org_id: sandbox_org_id(index).to_string(),
+        customers: customer_names(customers)
+            .into_iter()
             .zip(1..)
-            .map(|(name, n)| (org + n, (*name).to_owned()))
+            .map(|(name, n)| (sandbox_customer_id(index, n), name))
             .collect(),
+    }
+}
+
+/// The org id of the console of tenant `index`.
+fn sandbox_org_id(index: usize) -> u64 {
+    2_000_000 + 100 * index as u64
+}
+
+/// The id of customer `n` (1-based) of the console of tenant `index`: the org id + `n` for the
+/// first 99 (so the first three are `…01`, `…02`, `…03` as they always were), then
+/// `3000000 + 10000 * index + n`. Distinct across consoles, and never a console's org id.
+pub fn sandbox_customer_id(index: usize, n: u64) -> u64 {
+    if n < 100 {
+        sandbox_org_id(index) + n
+    } else {
+        3_000_000 + 10_000 * index as u64 + n
     }
 }
 
@@ -38,7 +60,7 @@ fn customer_json(id: u64, name: &str) -> Value {
 }
 
 /// Parses a positive integer query parameter within `1..=max`.
-fn int_param(query: &str, name: &str, default: u64, max: u64) -> Result<u64, Refusal> {
+pub(super) fn int_param(query: &str, name: &str, default: u64, max: u64) -> Result<u64, Refusal> {
     match url::form_urlencoded::parse(query.as_bytes()).find(|(n, _)| n == name) {
         None => Ok(default),
         Some((_, value)) => value

@@ -1,22 +1,25 @@
-//! Company mappings, `GET /admin/v2/config/psa/mappings` and `GET/PUT/DELETE
-//! /admin/v2/config/psa/mappings/{customerId}` (not in the published API specification). They are
-//! independent of the PSA settings: deleting the settings keeps them.
+//! Company mappings, `GET /admin/v2/config/psa/mappings?page=P&limit=L` (paged like
+//! `/admin/v2/managed/customers`: `page` from 1, `limit` 1 to 100, default 100, a bare array by
+//! customer id, an empty one past the end) and `GET/PUT/DELETE
+//! /admin/v2/config/psa/mappings/{customerId}` (not in the published API specification); many at
+//! once in `bulk_mappings`. They are independent of the PSA settings: deleting the settings keeps
+//! them.
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::customers::{customer_id, require_customer};
+use super::customers::{customer_id, int_param, require_customer};
 use super::{Refusal, UmbrellaState, json_object, message, required_str, respond};
 
 pub(super) const MAPPING_NOT_FOUND: &str = "Mapping not found";
 /// Longest ConnectWise company identifier the console stores.
-const MAX_PSA_COMPANY_ID_LEN: usize = 30;
+pub(super) const MAX_PSA_COMPANY_ID_LEN: usize = 30;
 
 /// A mapping as the API shows it.
-fn mapping_json(customer_id: u64, psa_company_id: &str) -> Value {
+pub(super) fn mapping_json(customer_id: u64, psa_company_id: &str) -> Value {
     json!({ "customerId": customer_id, "psaCompanyId": psa_company_id })
 }
 
@@ -24,14 +27,20 @@ fn mapping_json(customer_id: u64, psa_company_id: &str) -> Value {
 pub(super) async fn list_mappings(
     State(state): State<UmbrellaState>,
     headers: HeaderMap,
+    RawQuery(query): RawQuery,
 ) -> Response {
     respond((|| {
         let key = state.authorize(&headers)?;
-        let mappings = state.on_console(&key, |c| c.mappings.clone())?;
-        let items: Vec<Value> = mappings
-            .iter()
-            .map(|(id, company)| mapping_json(*id, company))
-            .collect();
+        let query = query.unwrap_or_default();
+        let page = int_param(&query, "page", 1, u64::from(u32::MAX))?;
+        let limit = int_param(&query, "limit", 100, 100)?;
+        let skip = usize::try_from((page - 1).saturating_mul(limit)).unwrap_or(usize::MAX);
+        let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+        let items = state.on_console(&key, |c| {
+            (c.mappings.iter().skip(skip).take(limit))
+                .map(|(id, company)| mapping_json(*id, company))
+                .collect::<Vec<Value>>()
+        })?;
         Ok(axum::Json(items).into_response())
     })())
 }

@@ -5,25 +5,27 @@
 //!   `X-Umbrella-OrgId` (the console's own org or one of its customers) → `{token_type,
 //!   access_token, expires_in}`; bad credentials → 401 `{"error":"invalid_client"}`.
 //! - `GET /admin/v2/managed/customers[?page&limit]`, `GET /admin/v2/managed/customers/{id}` (published API).
-//! - `GET/PUT/DELETE /admin/v2/config/psa`, `GET /admin/v2/config/psa/mappings`,
-//!   `GET/PUT/DELETE /admin/v2/config/psa/mappings/{customerId}`: **not in the published API
-//!   specification** (this project's `[ext]` contract).
+//! - `GET/PUT/DELETE /admin/v2/config/psa`, `GET /admin/v2/config/psa/mappings[?page&limit]`,
+//!   `GET/PUT/DELETE /admin/v2/config/psa/mappings/{customerId}`, and many at once: `PUT
+//!   /admin/v2/config/psa/mappings`, `DELETE /admin/v2/config/psa/mappings/remove`: **not in the
+//!   published API specification** (this project's `[ext]` contract).
 //!
 //! Bearer tokens: unknown → 401 `{"message"}`; expired → 400 `{"error":"invalid_request"}` as
 //! Umbrella does. Child-org tokens are refused (403) on these console-level endpoints. Optional
 //! per-key rate limits answer 429 `{"message":"Too Many Requests"}` without headers (the token
-//! endpoint is not limited by them; [`UmbrellaState::refuse_token_requests`] makes it answer
-//! 429). `PUT /admin/v2/config/psa` requires every field including `privateKey` on every call;
+//! endpoint has its own, [`UmbrellaLimits`]; [`UmbrellaState::refuse_token_requests`] makes it
+//! answer 429 at once). `PUT /admin/v2/config/psa` requires every field including `privateKey` on every call;
 //! `GET` never returns the private key and computes `connectionStatus` with the checker given to
 //! [`UmbrellaState::new`]. Mappings are independent of the PSA settings
 //! (deleting the settings keeps them). Errors are `{"message"}`. Secrets are never logged.
 //!
 //! One file per area: `state` (consoles and the handle tests hold), `auth` (token endpoint and
 //! bearer check), `rate_limits`, `customers`, `psa` (PSA credentials), `checker` (the check behind
-//! `connectionStatus`), `mappings`. Error messages are the console's own words, written here: the
+//! `connectionStatus`), `mappings`, `bulk_mappings`. Error messages are the console's own words, written here: the
 //! emulator is the oracle the client is tested against, so it shares no strings with it.
 
 mod auth;
+mod bulk_mappings;
 mod checker;
 mod customers;
 mod mappings;
@@ -36,12 +38,12 @@ use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use serde_json::{Value, json};
 
 pub use checker::{CredentialChecker, CredentialStatus};
-pub use customers::{CUSTOMER_SEATS, SANDBOX_CUSTOMERS, sandbox_console};
-pub use rate_limits::DOCUMENTED_RATE_LIMITS;
+pub use customers::{CUSTOMER_SEATS, SANDBOX_CUSTOMERS, sandbox_console, sandbox_customer_id};
+pub use rate_limits::{DOCUMENTED_RATE_LIMITS, DOCUMENTED_TOKEN_RATE_LIMITS, UmbrellaLimits};
 pub use state::{ConsoleState, RequestRecord, StoredPsa, UmbrellaConsole, UmbrellaState};
 
 /// A finished error answer.
@@ -65,7 +67,11 @@ pub fn router(state: UmbrellaState) -> Router {
         )
         .route(
             "/admin/v2/config/psa/mappings",
-            get(mappings::list_mappings),
+            get(mappings::list_mappings).put(bulk_mappings::put_mappings),
+        )
+        .route(
+            "/admin/v2/config/psa/mappings/remove",
+            delete(bulk_mappings::remove_mappings),
         )
         .route(
             "/admin/v2/config/psa/mappings/{customer_id}",

@@ -1,6 +1,6 @@
 //! The consoles the emulator keeps, and [`UmbrellaState`], the handle the routes and tests share.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -9,6 +9,7 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 
 use super::checker::CredentialChecker;
+use super::rate_limits::{SlidingWindows, UmbrellaLimits};
 use super::{Refusal, message};
 
 /// One MSP console: its API key and the managed customers it starts with.
@@ -107,8 +108,10 @@ pub(super) struct Inner {
     pub(super) token_ttl: Duration,
     pub(super) token_delay: Duration,
     pub(super) token_refusals: u32,
-    pub(super) rate_limits: Vec<(u32, Duration)>,
-    pub(super) hits: HashMap<String, VecDeque<Instant>>,
+    /// Per-key limits of API calls.
+    pub(super) api_windows: SlidingWindows,
+    /// Per-key limits of the token endpoint.
+    pub(super) token_windows: SlidingWindows,
     pub(super) requests: Vec<RequestRecord>,
 }
 
@@ -151,8 +154,8 @@ impl UmbrellaState {
                 token_ttl: Duration::from_secs(3600),
                 token_delay: Duration::ZERO,
                 token_refusals: 0,
-                rate_limits: Vec::new(),
-                hits: HashMap::new(),
+                api_windows: SlidingWindows::default(),
+                token_windows: SlidingWindows::default(),
                 requests: Vec::new(),
             })),
             checker,
@@ -190,9 +193,20 @@ impl UmbrellaState {
     /// Per-key limits `(max requests, period)` for API calls; empty (the default) = unlimited.
     /// [`super::DOCUMENTED_RATE_LIMITS`] are Umbrella's admin-scope limits.
     pub fn set_rate_limits(&self, limits: Vec<(u32, Duration)>) {
+        self.lock().api_windows.set(limits);
+    }
+
+    /// Per-key limits of the token endpoint; empty (the default) = unlimited.
+    pub fn set_token_rate_limits(&self, limits: Vec<(u32, Duration)>) {
+        self.lock().token_windows.set(limits);
+    }
+
+    /// Enforces Umbrella's documented limits (time-compressed or not) on API calls and the token
+    /// endpoint, or none; the calls counted so far are forgotten.
+    pub fn set_limits(&self, limits: UmbrellaLimits) {
         let mut inner = self.lock();
-        inner.rate_limits = limits;
-        inner.hits.clear();
+        inner.api_windows.set(limits.api_limits());
+        inner.token_windows.set(limits.token_limits());
     }
 
     /// Every request answered so far, oldest first.

@@ -6,6 +6,7 @@ use reqwest::Method;
 
 use crate::backoff::RetryPolicy;
 use crate::connectwise::error::Error;
+use crate::transport_error;
 
 use super::response::RawResponse;
 
@@ -28,6 +29,9 @@ pub(crate) enum Outcome {
     Timeout,
     /// Another transport failure after the request may have reached the server.
     MaybeSent,
+    /// The server cannot be reached and will not be in the next seconds: its certificate is
+    /// refused or its host name does not resolve. The request was never sent.
+    Unreachable,
 }
 
 impl Outcome {
@@ -35,6 +39,11 @@ impl Outcome {
     pub(super) fn of(result: &Result<RawResponse, reqwest::Error>) -> Self {
         match result {
             Ok(raw) => Outcome::Status(raw.status),
+            Err(e)
+                if transport_error::is_certificate_error(e) || transport_error::is_dns_error(e) =>
+            {
+                Outcome::Unreachable
+            }
             Err(e) if e.is_connect() => Outcome::NotSent,
             Err(e) if e.is_timeout() => Outcome::Timeout,
             Err(_) => Outcome::MaybeSent,
@@ -63,7 +72,7 @@ pub(crate) fn should_retry(method: &Method, outcome: Outcome) -> bool {
         Outcome::Status(500 | 502..=504) | Outcome::Timeout | Outcome::MaybeSent => {
             is_idempotent(method)
         }
-        Outcome::Status(_) => false,
+        Outcome::Status(_) | Outcome::Unreachable => false,
     }
 }
 
@@ -138,6 +147,7 @@ mod tests {
             assert!(should_retry(&method, Outcome::NotSent));
             assert!(should_retry(&method, Outcome::Timeout));
             assert!(should_retry(&method, Outcome::MaybeSent));
+            assert!(!should_retry(&method, Outcome::Unreachable));
         }
         assert!(should_retry(&Method::POST, Outcome::Status(429)));
         assert!(should_retry(&Method::POST, Outcome::NotSent));

@@ -11,6 +11,7 @@ use url::Url;
 
 use crate::connectwise::ConnectWise;
 use crate::connectwise::error::{self, Error, Target};
+use crate::rest_log::{self, Vendor};
 
 use super::request::Call;
 use super::response::{self, MAX_BODY_BYTES, RawResponse, ReadFailure, decode};
@@ -69,7 +70,7 @@ impl ConnectWise {
         }
         if call.method == Method::DELETE && raw.status == 404 && attempts.earlier_maybe_performed {
             // An earlier DELETE whose answer was lost did the job.
-            tracing::debug!(target: "connectwise", call = %label, "DELETE answered 404 after a lost answer: already deleted");
+            tracing::debug!(call = %label, "DELETE answered 404 after a lost answer: already deleted");
             return Ok(RawResponse {
                 status: 204,
                 headers: HeaderMap::new(),
@@ -124,7 +125,6 @@ impl ConnectWise {
             }
             last_status = err.status().or(last_status);
             tracing::debug!(
-                target: "connectwise",
                 call = %label,
                 attempt = attempts,
                 error = %err.root(),
@@ -132,7 +132,7 @@ impl ConnectWise {
             );
             match recover().await {
                 Ok(Some(found)) => {
-                    tracing::debug!(target: "connectwise", call = %label, "create: the lost create had succeeded; using the object found");
+                    tracing::debug!(call = %label, "create: the lost create had succeeded; using the object found");
                     return Ok(found);
                 }
                 Ok(None) => {}
@@ -191,23 +191,18 @@ impl ConnectWise {
             }
             let attempt = attempts.count;
             attempts.count += 1;
-            let started = Instant::now();
             let timeout = config.request_timeout.min(remaining);
+            let log =
+                rest_log::Attempt::start(Vendor::ConnectWise, method, url.path(), attempts.count);
             let result = self
                 .attempt(method, url, label, headers, body, timeout)
                 .await?;
             drop(permit);
-            let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+            match &result {
+                Ok(raw) => log.answered(raw.status, &raw.headers),
+                Err(e) => log.failed(e),
+            }
             let outcome = Outcome::of(&result);
-            tracing::debug!(
-                target: "connectwise",
-                method = %method,
-                path = url.path(),
-                outcome = ?outcome,
-                elapsed_ms,
-                attempt,
-                "ConnectWise call"
-            );
             if let Outcome::Status(status) = outcome {
                 attempts.last_status = Some(status);
             }
@@ -231,7 +226,7 @@ impl ConnectWise {
                     label,
                     Error::Transport {
                         call: label.to_owned(),
-                        source: e.without_url(),
+                        source: std::sync::Arc::new(e.without_url()),
                     },
                 )),
             };
@@ -282,3 +277,6 @@ fn timeout_error(call: &str) -> Error {
         call: call.to_owned(),
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,6 +1,7 @@
 //! The Umbrella routes alone (no ConnectWise), two consoles and a scripted credential checker,
 //! over real HTTP; one file per area.
 
+mod bulk_mappings;
 mod customers;
 mod mappings;
 mod psa;
