@@ -60,6 +60,13 @@ struct Cli {
     /// Security Roles, System > Member Maintenance), as a real server does
     #[arg(long)]
     enforce_role_permissions: bool,
+    /// Serve HTTPS with a CA made at start, as a server behind a company CA would; clients must
+    /// trust its certificate (written to --tls-ca-out; the banner says how)
+    #[arg(long)]
+    tls: bool,
+    /// Where --tls writes its CA certificate (PEM) [default: a file in the temp directory]
+    #[arg(long, value_name = "FILE", requires = "tls")]
+    tls_ca_out: Option<PathBuf>,
     #[command(flatten)]
     faults: FaultArgs,
 }
@@ -164,6 +171,7 @@ fn sandbox_config(cli: Cli) -> (SandboxConfig, SocketAddr) {
         state_file: cli.state,
         extensions_off: cli.without_extensions.into_iter().flatten().collect(),
         enforce_role_permissions: cli.enforce_role_permissions,
+        tls: cli.tls,
         ..SandboxConfig::with_tenants(usize::from(cli.tenants))
     };
     (config, cli.listen)
@@ -171,7 +179,9 @@ fn sandbox_config(cli: Cli) -> (SandboxConfig, SocketAddr) {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let (config, listen) = sandbox_config(Cli::parse());
+    let cli = Cli::parse();
+    let ca_out = cli.tls_ca_out.clone();
+    let (config, listen) = sandbox_config(cli);
     let sandbox = match Sandbox::start_on(config, listen).await {
         Ok(s) => s,
         Err(e) if is_state_file_error(&e) => {
@@ -186,6 +196,17 @@ async fn main() -> ExitCode {
     let text = connectwise_sandbox::banner::banner(&sandbox, &provider_dir());
     // A closed stdout (e.g. piped into `head`) must not stop the sandbox.
     let _ = std::io::Write::write_all(&mut std::io::stdout(), text.as_bytes());
+    if let Some(pem) = sandbox.ca_pem() {
+        match write_ca(pem, ca_out, sandbox.addr().port()) {
+            Ok(note) => {
+                let _ = std::io::Write::write_all(&mut std::io::stdout(), note.as_bytes());
+            }
+            Err(e) => {
+                eprintln!("connectwise-sandbox: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
     wait_for_stop().await;
     eprintln!("stopping");
     match sandbox.stop().await {
@@ -203,6 +224,21 @@ fn provider_dir() -> PathBuf {
         .ok()
         .and_then(|exe| exe.parent().map(PathBuf::from))
         .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// Writes the `--tls` CA to `out` (default: the temp directory) and says how to trust it.
+fn write_ca(pem: &str, out: Option<PathBuf>, port: u16) -> Result<String, String> {
+    let path = out
+        .unwrap_or_else(|| std::env::temp_dir().join(format!("connectwise-sandbox-ca-{port}.pem")));
+    std::fs::write(&path, pem)
+        .map_err(|e| format!("cannot write the CA certificate to {}: {e}", path.display()))?;
+    let path = path.display();
+    Ok(format!(
+        "TLS: the sandbox serves HTTPS with its own CA, whose certificate is in {path}\n\
+         Trust it before running Terraform, with either:\n\
+         \x20 export CONNECTWISE_CA_CERTIFICATE_FILE={path}\n\
+         \x20 ca_certificate_pem = file(\"{path}\")   # in the provider block\n"
+    ))
 }
 
 fn is_state_file_error(e: &std::io::Error) -> bool {
