@@ -1,15 +1,21 @@
 //! `connectwise_umbrella_psa_company_mapping`: which ConnectWise company a managed customer of the
 //! Umbrella MSP/MSSP console belongs to ("ConnectWise Company ID" per customer in MSP Settings >
 //! PSA Integration Details). The customer is checked against the managed customer list at plan
-//! time, so a wrong id fails the plan on `customer_id`.
+//! time, so a wrong id fails the plan on `customer_id`, and the company against the ConnectWise
+//! companies, so a wrong identifier fails it on `psa_company_id`. Reads are served from the
+//! mapping table and customer list read once per operation (`common::mappings`), so a plan of
+//! hundreds of mappings costs a handful of requests.
+
+use std::sync::Arc;
 
 use async_trait::async_trait;
 
+use super::common::mappings::{MappingOwner, MappingShared, unknown_customer_detail};
 use super::common::nullable::decode_nullable;
 use super::config::Handle;
 use super::diag::{bad_import_id, umbrella_error, umbrella_error_on};
-use api_client::umbrella::psa::MAX_PSA_COMPANY_ID_LEN;
-use api_client::umbrella::{Customer, Umbrella, UmbrellaError};
+use api_client::umbrella::Customer;
+use api_client::umbrella::psa::{ConsoleReads, MAX_PSA_COMPANY_ID_LEN};
 use tfplugin::{
     ApplyRequest, AttrPath, Attribute, Block, Diagnostics, Model, PlanRequest, PlanResponse,
     ReadRequest, Resource, Schema, StateResponse, Val, Validator, Value,
@@ -17,11 +23,18 @@ use tfplugin::{
 
 pub struct UmbrellaPsaCompanyMappingResource {
     handle: Handle,
+    shared: Arc<MappingShared>,
 }
 
 impl UmbrellaPsaCompanyMappingResource {
-    pub fn new(handle: Handle) -> Self {
-        Self { handle }
+    pub fn new(handle: Handle, shared: Arc<MappingShared>) -> Self {
+        Self { handle, shared }
+    }
+
+    /// The console reads of the current configuration, or an error saying why there are none.
+    fn console(&self, diags: &mut Diagnostics) -> Option<Arc<ConsoleReads>> {
+        let umbrella = self.handle.umbrella(diags)?;
+        Some(self.shared.console(&umbrella))
     }
 }
 
@@ -64,16 +77,17 @@ fn customer_id_of(v: &Value) -> Option<u64> {
     v.as_i64().and_then(|i| u64::try_from(i).ok())
 }
 
-/// The managed customer `id`, with an error on `customer_id` naming the valid ones when unknown.
+/// The managed customer `id` (from the customer list read once per operation), with an error
+/// on `customer_id` naming the nearest valid ones when unknown.
 async fn lookup_customer(
-    umbrella: &Umbrella,
+    console: &ConsoleReads,
     id: u64,
     diags: &mut Diagnostics,
 ) -> Option<Customer> {
-    match umbrella.get_customer(id).await {
-        Ok(c) => Some(c),
-        Err(e) if e.is_not_found() => {
-            unknown_customer(umbrella, id, diags).await;
+    match console.customer(id).await {
+        Ok(Some(c)) => Some(c),
+        Ok(None) => {
+            unknown_customer(console, id, diags).await;
             None
         }
         Err(e) => {
@@ -89,26 +103,15 @@ async fn lookup_customer(
 }
 
 /// The error for a customer id the console does not manage.
-async fn unknown_customer(umbrella: &Umbrella, id: u64, diags: &mut Diagnostics) {
-    let known = match umbrella.list_customers().await {
-        Ok(list) if list.is_empty() => " The console manages no customers.".to_string(),
-        Ok(list) => format!(
-            " Its managed customers are: {}.",
-            list.iter()
-                .map(|c| format!("{} ({})", c.customer_id, c.customer_name))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        Err(_) => String::new(),
+async fn unknown_customer(console: &ConsoleReads, id: u64, diags: &mut Diagnostics) {
+    let detail = match console.customers().await {
+        Ok(customers) => unknown_customer_detail(id, customers.values()),
+        Err(_) => format!("The Umbrella console manages no customer with id {id}."),
     };
     diags.attr_error(
         AttrPath::root("customer_id"),
         "Unknown Umbrella customer",
-        format!(
-            "The Umbrella console manages no customer with id {id} \
-             (GET /admin/v2/managed/customers).{known} The data source \
-             connectwise_umbrella_customers lists them."
-        ),
+        detail,
     );
 }
 
@@ -120,7 +123,9 @@ pub fn mapping_schema() -> Schema {
              (the \"ConnectWise Company ID\" per customer under MSP Settings > PSA Integration \
              Details): the PSA integration files that customer's configuration and tickets \
              under the ConnectWise company with this identifier. One resource per customer; \
-             combine with the `connectwise_umbrella_customers` data source and `for_each`. \
+             combine with the `connectwise_umbrella_customers` data source and `for_each`, or \
+             manage the whole table with `connectwise_umbrella_psa_company_mappings` (never the \
+             same customer in both: the plan is refused). \
              The mapping calls are not in Cisco's published API specification.",
         )
         .attribute(
@@ -150,7 +155,9 @@ pub fn mapping_schema() -> Schema {
                 .validate(Validator::NotBlank)
                 .description(
                     "The ConnectWise company identifier (\"Company ID\" of the company in \
-                     ConnectWise, e.g. `AcmeDental`). Changes are made in place.",
+                     ConnectWise, e.g. `AcmeDental`), checked against the ConnectWise companies \
+                     at plan time when the provider has ConnectWise settings. Changes are made in \
+                     place.",
                 ),
         )
         .attribute(
@@ -180,14 +187,15 @@ impl Resource for UmbrellaPsaCompanyMappingResource {
          naming the console step to do by hand. The customer look-ups are in the published \
          Managed Providers API.\n\n\
          | Operation | Call |\n|---|---|\n\
-         | plan (customer check), import | `GET /admin/v2/managed/customers/{customerId}`; on a miss `GET /admin/v2/managed/customers` to list the valid ids (published) |\n\
+         | plan (customer check, only when `customer_id` changes), import | `GET /admin/v2/managed/customers?page=P&limit=100`, once per operation for every mapping (published) |\n\
+         | plan (company check) | ConnectWise `GET /company/companies?pageSize=1000`, once per operation for every mapping (published) |\n\
          | create, update | `PUT /admin/v2/config/psa/mappings/{customerId}` with `{customerId, psaCompanyId}` (not in the published API specification) |\n\
-         | read, import | `GET /admin/v2/config/psa/mappings/{customerId}` (not in the published API specification) |\n\
+         | read, import | `GET /admin/v2/config/psa/mappings?page=P&limit=100`, once per operation for every mapping (not in the published API specification) |\n\
          | delete | `DELETE /admin/v2/config/psa/mappings/{customerId}` (not in the published API specification) |\n"
     }
 
     async fn modify_plan(&self, req: &PlanRequest, resp: &mut PlanResponse) {
-        let Some(umbrella) = self.handle.umbrella(&mut resp.diags) else {
+        let Some(console) = self.console(&mut resp.diags) else {
             return;
         };
         let diags = &mut resp.diags;
@@ -203,14 +211,30 @@ impl Resource for UmbrellaPsaCompanyMappingResource {
         };
         planned.id = Val::Known(id.to_string());
         let unchanged = prior.and_then(|p| p.customer()) == Some(id);
-        if !unchanged && let Some(c) = lookup_customer(&umbrella, id, &mut resp.diags).await {
+        if !unchanged && let Some(c) = lookup_customer(&console, id, &mut resp.diags).await {
             planned.customer_name = Val::Known(c.customer_name);
         }
         resp.planned = planned.encode();
+        let Some(company) = config.psa_company_id.as_str() else {
+            return;
+        };
+        let path = AttrPath::root("psa_company_id");
+        if let Err(conflict) = self.shared.claim(id, MappingOwner::Single, company) {
+            resp.diags.attr_error(
+                AttrPath::root("customer_id"),
+                "Customer mapped by two resources",
+                conflict.detail(id, MappingOwner::Single),
+            );
+        }
+        let wanted = [(path, company.to_string())];
+        self.shared
+            .companies
+            .check(&self.handle, &wanted, &mut resp.diags)
+            .await;
     }
 
     async fn create(&self, req: &ApplyRequest, resp: &mut StateResponse) {
-        let Some(umbrella) = self.handle.umbrella(&mut resp.diags) else {
+        let Some(console) = self.console(&mut resp.diags) else {
             return;
         };
         let Some(plan) = MappingModel::decode_into(&req.planned, &mut resp.diags) else {
@@ -227,14 +251,14 @@ impl Resource for UmbrellaPsaCompanyMappingResource {
         let company = plan.psa_company_id.as_str().unwrap_or_default();
         let name = match plan.customer_name.as_str() {
             Some(n) => n.to_string(),
-            None => match lookup_customer(&umbrella, id, &mut resp.diags).await {
+            None => match lookup_customer(&console, id, &mut resp.diags).await {
                 Some(c) => c.customer_name,
                 None => return,
             },
         };
-        match umbrella.put_mapping(id, company).await {
+        match console.put_mapping(id, company).await {
             Ok(m) => resp.state = MappingModel::new(id, Some(&name), &m.psa_company_id).encode(),
-            Err(e) if e.is_not_found() => unknown_customer(&umbrella, id, &mut resp.diags).await,
+            Err(e) if e.is_not_found() => unknown_customer(&console, id, &mut resp.diags).await,
             Err(e) => umbrella_error(
                 &mut resp.diags,
                 &format!("map Umbrella customer {id} to ConnectWise company {company:?}"),
@@ -244,7 +268,7 @@ impl Resource for UmbrellaPsaCompanyMappingResource {
     }
 
     async fn read(&self, req: &ReadRequest, resp: &mut StateResponse) {
-        let Some(umbrella) = self.handle.umbrella(&mut resp.diags) else {
+        let Some(console) = self.console(&mut resp.diags) else {
             return;
         };
         let Some(mut state) = MappingModel::decode_into(&req.state, &mut resp.diags) else {
@@ -254,15 +278,15 @@ impl Resource for UmbrellaPsaCompanyMappingResource {
             resp.state = Value::Null;
             return;
         };
-        match umbrella.get_mapping(id).await {
-            Ok(Some(m)) => {
+        // From the table read once for every mapping of this operation.
+        match console.mapping(id).await {
+            Ok(Some(company)) => {
                 state.id = Val::Known(id.to_string());
-                state.psa_company_id = Val::Known(m.psa_company_id);
+                state.psa_company_id = Val::Known(company);
                 resp.state = state.encode();
             }
             // No mapping, or the customer itself is gone.
             Ok(None) => resp.state = Value::Null,
-            Err(e) if e.is_not_found() => resp.state = Value::Null,
             Err(e) => umbrella_error(
                 &mut resp.diags,
                 &format!("read the company mapping of Umbrella customer {id}"),
@@ -272,7 +296,7 @@ impl Resource for UmbrellaPsaCompanyMappingResource {
     }
 
     async fn update(&self, req: &ApplyRequest, resp: &mut StateResponse) {
-        let Some(umbrella) = self.handle.umbrella(&mut resp.diags) else {
+        let Some(console) = self.console(&mut resp.diags) else {
             return;
         };
         let diags = &mut resp.diags;
@@ -286,7 +310,7 @@ impl Resource for UmbrellaPsaCompanyMappingResource {
             return;
         };
         let company = plan.psa_company_id.as_str().unwrap_or_default();
-        match umbrella.put_mapping(id, company).await {
+        match console.put_mapping(id, company).await {
             Ok(m) => {
                 let name = plan
                     .customer_name
@@ -303,7 +327,7 @@ impl Resource for UmbrellaPsaCompanyMappingResource {
     }
 
     async fn delete(&self, req: &ApplyRequest, resp: &mut StateResponse) {
-        let Some(umbrella) = self.handle.umbrella(&mut resp.diags) else {
+        let Some(console) = self.console(&mut resp.diags) else {
             return;
         };
         let Some(prior) = MappingModel::decode_into(&req.prior, &mut resp.diags) else {
@@ -312,7 +336,7 @@ impl Resource for UmbrellaPsaCompanyMappingResource {
         let Some(id) = prior.customer() else {
             return;
         };
-        if let Err(e) = umbrella.delete_mapping(id).await {
+        if let Err(e) = console.delete_mapping(id).await {
             umbrella_error(
                 &mut resp.diags,
                 &format!("remove the company mapping of Umbrella customer {id}"),
@@ -330,20 +354,31 @@ impl Resource for UmbrellaPsaCompanyMappingResource {
             );
             return;
         };
-        let Some(umbrella) = self.handle.umbrella(&mut resp.diags) else {
+        let Some(console) = self.console(&mut resp.diags) else {
             return;
         };
-        let mapping = match umbrella.get_mapping(customer_id).await {
-            Ok(Some(m)) => m,
+        let customer = match console.customer(customer_id).await {
+            Ok(Some(c)) => c,
+            Ok(None) => {
+                unknown_customer(&console, customer_id, &mut resp.diags).await;
+                return;
+            }
+            Err(e) => {
+                umbrella_error(
+                    &mut resp.diags,
+                    &format!("look up Umbrella managed customer {customer_id}"),
+                    &e,
+                );
+                return;
+            }
+        };
+        let company = match console.mapping(customer_id).await {
+            Ok(Some(company)) => company,
             Ok(None) => {
                 resp.diags.error(
                     "Cannot import the company mapping",
                     format!("Umbrella customer {customer_id} has no ConnectWise company mapping."),
                 );
-                return;
-            }
-            Err(UmbrellaError::NotFound { .. }) => {
-                unknown_customer(&umbrella, customer_id, &mut resp.diags).await;
                 return;
             }
             Err(e) => {
@@ -355,12 +390,8 @@ impl Resource for UmbrellaPsaCompanyMappingResource {
                 return;
             }
         };
-        let name = match umbrella.get_customer(customer_id).await {
-            Ok(c) => Some(c.customer_name),
-            Err(_) => None,
-        };
         resp.state =
-            MappingModel::new(customer_id, name.as_deref(), &mapping.psa_company_id).encode();
+            MappingModel::new(customer_id, Some(&customer.customer_name), &company).encode();
     }
 }
 

@@ -10,3 +10,5 @@ pub mod private_state;
 pub mod nullable;
 pub mod members;
 pub mod validators;
+pub mod companies;
+pub mod mappings;
