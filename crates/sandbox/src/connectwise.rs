@@ -65,10 +65,27 @@ async fn api_entry(
     let (mut resp, tenant) = api_call(&state, method, &uri, headers, body);
     resp.headers_mut()
         .insert("api-current-version", HeaderValue::from_static(API_VERSION));
+    if let Ok(id) = HeaderValue::from_str(&request_id()) {
+        resp.headers_mut().insert("x-cw-request-id", id);
+    }
     if let Some(t) = tenant {
         resp.extensions_mut().insert(TenantTag(t));
     }
     resp
+}
+
+/// A fresh id for ConnectWise's `x-cw-request-id` answer header (a GUID, as observed in
+/// ConnectWise's answers).
+fn request_id() -> String {
+    let hex = format!("{:032x}", rand::random::<u128>());
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
 }
 
 /// Rate limit, auth, clientId, then the area handlers under the tenant's lock.
