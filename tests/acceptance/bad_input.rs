@@ -567,20 +567,83 @@ data "connectwise_member" "m" {{
                 "CONNECTWISE_COMPANY_ID",
             ],
         },
-        Case {
-            name: "provider with a bad request_timeout",
-            phase: Plan,
-            config: format!(
-                "{}{role_resource}",
-                provider_with(&format!(
-                    "{}\n  request_timeout = \"ten seconds\"",
-                    cw_settings("")
-                ))
+        // --- Validate: the provider block's formats (issue 13: clear text, site, GUID, blanks,
+        // request_timeout, CA certificate) -------------------------------------------------
+        provider_case(
+            "provider with a bad request_timeout",
+            format!("{}\n  request_timeout = \"ten seconds\"", cw_settings("")),
+            "request_timeout",
+            &["must be a duration", "\"ten seconds\""],
+        ),
+        provider_case(
+            "provider with a request_timeout that overflows",
+            format!(
+                "{}\n  request_timeout = \"5124095576030432h\"",
+                cw_settings("")
             ),
-            raw: true,
-            attr: "request_timeout",
-            phrases: &["Invalid request_timeout", "\"ten seconds\""],
-        },
+            "request_timeout",
+            &["must be a duration", "\"5124095576030432h\""],
+        ),
+        provider_case(
+            "provider with a request_timeout over an hour",
+            format!("{}\n  request_timeout = \"2h\"", cw_settings("")),
+            "request_timeout",
+            &["between 1s and 1h"],
+        ),
+        provider_case(
+            "provider with plain http:// to a remote site",
+            format!(
+                "{}\n  site = \"http://api-na.myconnectwise.net\"",
+                cw_settings("site")
+            ),
+            "site",
+            &["clear text", "https://"],
+        ),
+        provider_case(
+            "provider with a site that is not a host",
+            format!("{}\n  site = \"cw example.com\"", cw_settings("site")),
+            "site",
+            &["must be a host such as"],
+        ),
+        provider_case(
+            "provider with a client_id that is not a GUID",
+            format!(
+                "{}\n  client_id = \"my-integration\"",
+                cw_settings("client_id")
+            ),
+            "client_id",
+            &["GUID", "\"my-integration\""],
+        ),
+        provider_case(
+            "provider with a blank company_id",
+            format!("{}\n  company_id = \"  \"", cw_settings("company_id")),
+            "company_id",
+            &["must not be empty or only blanks"],
+        ),
+        provider_case(
+            "provider with a blank public_key",
+            format!("{}\n  public_key = \"\"", cw_settings("public_key")),
+            "public_key",
+            &["must not be empty or only blanks"],
+        ),
+        provider_case(
+            "provider with plain http:// to a remote Umbrella",
+            format!(
+                "{}\n  umbrella {{\n    base_url = \"http://api.umbrella.com\"\n    api_key = \"k\"\n    api_secret = \"s\"\n  }}",
+                cw_settings("")
+            ),
+            "base_url",
+            &["clear text", "https://api.umbrella.com"],
+        ),
+        provider_case(
+            "provider with a ca_certificate_pem that is not PEM",
+            format!(
+                "{}\n  ca_certificate_pem = \"not a certificate\"",
+                cw_settings("")
+            ),
+            "ca_certificate_pem",
+            &["is not a usable CA certificate", "BEGIN CERTIFICATE"],
+        ),
         Case {
             name: "provider with max_retries out of range",
             phase: Validate,
@@ -980,4 +1043,23 @@ data "connectwise_security_role" "admin" {{
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// A provider block that `terraform validate` must refuse (the provider's own format checks),
+/// with a role resource so the configuration uses the provider.
+fn provider_case(
+    name: &'static str,
+    settings: String,
+    attr: &'static str,
+    phrases: &'static [&'static str],
+) -> Case {
+    let role = "resource \"connectwise_security_role\" \"r\" {\n  name = \"Bad input role\"\n}\n";
+    Case {
+        name,
+        phase: Phase::Validate,
+        config: format!("{}{role}", provider_with(&settings)),
+        raw: true,
+        attr,
+        phrases,
+    }
 }
