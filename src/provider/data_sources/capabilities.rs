@@ -94,9 +94,11 @@ impl DataSource for CapabilitiesDataSource {
         }
         Schema::new(
             block
-                .attribute(Attribute::string("codebase").computed().description(
-                    "The API path prefix from `login/companyinfo`, e.g. `v2025_1/`.",
-                ))
+                .attribute(
+                    Attribute::string("codebase").computed().description(
+                        "The API path prefix from `login/companyinfo`, e.g. `v2025_1/`.",
+                    ),
+                )
                 .attribute(Attribute::string("api_version").computed().description(
                     "The ConnectWise release from `login/companyinfo`, e.g. `v2025.1`.",
                 ))
@@ -178,7 +180,11 @@ mod tests {
     #[test]
     fn every_area_has_its_attribute() {
         for area in Area::ALL {
-            assert!(AREAS.iter().any(|(name, a, _)| *a == area && *name == area.key()));
+            assert!(
+                AREAS
+                    .iter()
+                    .any(|(name, a, _)| *a == area && *name == area.key())
+            );
         }
     }
 }
