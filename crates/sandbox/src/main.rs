@@ -8,6 +8,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{CommandFactory, Parser, error::ErrorKind};
+use connectwise_sandbox::msp_customers::MAX_CUSTOMERS;
+use connectwise_sandbox::umbrella::UmbrellaLimits;
 use connectwise_sandbox::{Extension, FaultConfig, Sandbox, SandboxConfig, StateFileError};
 
 /// A stateful emulator of the ConnectWise Manage and Cisco Umbrella REST APIs on loopback, for
@@ -27,6 +29,22 @@ struct Cli {
     #[arg(long, value_name = "N", env = "CW_SANDBOX_TENANTS", default_value_t = 1,
           value_parser = clap::value_parser!(u16).range(1..=100))]
     tenants: u16,
+    /// Managed customers of every Umbrella console, from 0 to 10000 (realistic, distinct names);
+    /// each tenant's ConnectWise companies are named after them: most the same, a few spelled
+    /// differently ("Acme Dental, LLC") or missing, as a real MSP's data looks
+    #[arg(long, value_name = "N", env = "CW_SANDBOX_CUSTOMERS", default_value_t = 3,
+          value_parser = clap::value_parser!(u16).range(0..=MAX_CUSTOMERS as i64))]
+    customers: u16,
+    /// Umbrella's per-key rate limits: off, documented (API calls 5/s, 14/min, 350/30 min;
+    /// tokens 20/min; 429 without Retry-After), or a time scale N: the documented limits with
+    /// time running N times faster (60: a minute lasts a second)
+    #[arg(
+        long,
+        value_name = "off|documented|N",
+        env = "CW_SANDBOX_UMBRELLA_LIMITS",
+        default_value = "off"
+    )]
+    umbrella_limits: UmbrellaLimits,
     /// Keep the objects clients create in FILE across restarts (default: in memory only)
     ///
     /// FILE is JSON ("format": 1): read on start if it exists (an unreadable file stops the
@@ -172,6 +190,8 @@ fn sandbox_config(cli: Cli) -> (SandboxConfig, SocketAddr) {
         extensions_off: cli.without_extensions.into_iter().flatten().collect(),
         enforce_role_permissions: cli.enforce_role_permissions,
         tls: cli.tls,
+        customers_per_console: usize::from(cli.customers),
+        umbrella_limits: cli.umbrella_limits,
         ..SandboxConfig::with_tenants(usize::from(cli.tenants))
     };
     (config, cli.listen)
