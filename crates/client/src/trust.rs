@@ -120,6 +120,35 @@ mod tests {
         assert!(cleartext("http://localhost.example.com").is_err());
     }
 
+    /// Against the emulator over HTTPS with its own CA: untrusted, the failure is classified as
+    /// a certificate error and worded with the fix; with the CA added, the call goes through.
+    #[tokio::test]
+    async fn an_added_ca_is_trusted_and_an_unknown_one_is_named() {
+        use crate::transport_error::{describe, is_certificate_error};
+        let config = connectwise_sandbox::SandboxConfig {
+            tls: true,
+            ..connectwise_sandbox::SandboxConfig::default()
+        };
+        let sandbox = connectwise_sandbox::Sandbox::start(config)
+            .await
+            .expect("TLS sandbox");
+        let url = format!("{}/login/companyinfo/sandbox", sandbox.url());
+
+        let untrusting = http_client_builder(None).build().expect("client");
+        let err = untrusting.get(&url).send().await.expect_err("unknown CA");
+        assert!(is_certificate_error(&err), "{err:?}");
+        let words = describe(&err);
+        assert!(words.contains("not trusted (unknown issuer)"), "{words}");
+        assert!(words.contains("ca_certificate_pem"), "{words}");
+
+        let pem = sandbox.ca_pem().expect("a CA");
+        let extra = CaCertificates::from_pem(pem).expect("the sandbox CA parses");
+        assert_eq!(extra.len(), 1);
+        let trusting = http_client_builder(Some(&extra)).build().expect("client");
+        let answer = trusting.get(&url).send().await.expect("trusted");
+        assert_eq!(answer.status(), 200);
+    }
+
     #[test]
     fn pem_without_certificates_is_refused() {
         let err = CaCertificates::from_pem("hello").expect_err("no block");
