@@ -138,3 +138,32 @@ async fn a_body_that_is_not_json_is_quoted() {
     );
     server.join().expect("the server thread");
 }
+
+/// A server whose certificate is not trusted fails at once (one attempt, no backoff) with the
+/// certificate problem and how to trust a private CA.
+#[tokio::test]
+async fn an_untrusted_certificate_is_named_and_tried_once() {
+    let sandbox = connectwise_sandbox::Sandbox::start(connectwise_sandbox::SandboxConfig {
+        tls: true,
+        ..connectwise_sandbox::SandboxConfig::default()
+    })
+    .await
+    .expect("a TLS sandbox");
+    let cw = client(&sandbox.url(), 4, Duration::from_secs(10));
+    let started = Instant::now();
+    let err = list_roles(&cw).await;
+    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    assert!(
+        started.elapsed() < Duration::from_millis(450),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(!err.is_retryable());
+    let text = err.to_string();
+    assert!(
+        text.contains("could not talk to ConnectWise: the server's certificate is not trusted (unknown issuer)")
+            && text.contains("ca_certificate_pem"),
+        "{text}"
+    );
+    assert_eq!(sandbox.requests().len(), 0, "nothing reached the server");
+}
