@@ -17,3 +17,4 @@ mod upgrade;
 mod tls;
 mod capabilities;
 mod rest_log;
+mod mappings_table;

@@ -1,0 +1,280 @@
+//! `connectwise_umbrella_psa_company_mappings` (the whole table) at MSP size: a sandbox console
+//! with 500 customers and a ConnectWise tenant with companies named after them. Apply, empty
+//! plan (and how few Umbrella requests it costs), drift corrected, import, destroy; and the
+//! plan-time refusals of both mapping resources.
+
+use std::collections::BTreeMap;
+
+use crate::harness::Harness;
+use api_client::Conditions;
+use api_client::umbrella::{Umbrella, UmbrellaConfig};
+use api_client::{Company, Secret};
+use connectwise_sandbox::SandboxConfig;
+
+const TABLE: &str = "connectwise_umbrella_psa_company_mappings.this";
+const CUSTOMERS: usize = 500;
+
+/// Terraform's output with its line wrapping undone.
+fn flat(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+async fn msp_harness() -> Harness {
+    Harness::with_sandbox(SandboxConfig {
+        customers_per_console: CUSTOMERS,
+        ..SandboxConfig::default()
+    })
+    .await
+}
+
+/// An Umbrella client for the sandbox console, without client-side throttling.
+fn umbrella(h: &Harness) -> Umbrella {
+    let t = &h.sandbox.config().tenants[0];
+    let mut cfg = UmbrellaConfig::new(
+        t.umbrella_api_key.clone(),
+        Secret::new(t.umbrella_api_secret.clone()),
+    );
+    cfg.base_url = h.sandbox.url();
+    cfg.rate_limits = Vec::new();
+    Umbrella::new(cfg).expect("Umbrella client")
+}
+
+/// The console's mappings as the emulator stores them.
+fn stored(h: &Harness) -> BTreeMap<u64, String> {
+    let key = &h.sandbox.config().tenants[0].umbrella_api_key;
+    h.sandbox
+        .umbrella()
+        .with_console(key, |c| c.mappings.clone())
+        .expect("the console exists")
+}
+
+async fn companies(h: &Harness) -> Vec<Company> {
+    h.client()
+        .companies()
+        .list(&Conditions::new())
+        .await
+        .expect("list companies")
+}
+
+/// Each customer whose ConnectWise company has the same name → that company's identifier.
+async fn same_name_table(h: &Harness) -> BTreeMap<u64, String> {
+    let by_name: BTreeMap<String, String> = companies(h)
+        .await
+        .into_iter()
+        .map(|c| (c.name.to_lowercase(), c.identifier))
+        .collect();
+    let customers = umbrella(h).list_customers().await.expect("customers");
+    assert_eq!(customers.len(), CUSTOMERS);
+    customers
+        .into_iter()
+        .filter_map(|c| {
+            let company = by_name.get(&c.customer_name.to_lowercase())?;
+            Some((c.customer_id, company.clone()))
+        })
+        .collect()
+}
+
+/// The table resource listing `table`.
+fn table_config(table: &BTreeMap<u64, String>) -> String {
+    let lines: Vec<String> = table
+        .iter()
+        .map(|(id, company)| format!("    \"{id}\" = \"{company}\""))
+        .collect();
+    format!(
+        "resource \"connectwise_umbrella_psa_company_mappings\" \"this\" {{\n  mappings = {{\n{}\n  }}\n}}\n",
+        lines.join("\n")
+    )
+}
+
+/// Umbrella requests (token included) and ConnectWise company list requests since the last clear.
+fn request_counts(h: &Harness) -> (usize, usize) {
+    let umbrella = h.sandbox.umbrella().requests().len();
+    let companies = h
+        .sandbox
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/company/companies"))
+        .count();
+    (umbrella, companies)
+}
+
+#[tokio::test]
+async fn a_table_of_500_customers_applies_plans_cheaply_corrects_drift_imports_and_destroys() {
+    let h = msp_harness().await;
+    let table = same_name_table(&h).await;
+    assert!(
+        table.len() > 400 && table.len() < CUSTOMERS,
+        "most customers, not all, have a company of the same name: {}",
+        table.len()
+    );
+    // A mapping made by hand before the table exists: the authoritative table removes it.
+    let unlisted = umbrella(&h)
+        .list_customers()
+        .await
+        .expect("customers")
+        .into_iter()
+        .map(|c| c.customer_id)
+        .find(|id| !table.contains_key(id))
+        .expect("a customer without a same-name company");
+    umbrella(&h)
+        .put_mapping(unlisted, "ByHand")
+        .await
+        .expect("map by hand");
+
+    h.config(&table_config(&table));
+    h.apply().await;
+    assert_eq!(stored(&h), table, "the console holds exactly the table");
+
+    // A no-op plan of 500 mappings: the table from one paged list, no customer or
+    // per-customer reads; the companies in one page of 1000.
+    h.sandbox.umbrella().clear_requests();
+    h.sandbox.clear_requests();
+    h.expect_empty_plan().await;
+    let (umbrella_requests, company_requests) = request_counts(&h);
+    eprintln!(
+        "no-op plan of {} mappings: {umbrella_requests} Umbrella requests, {company_requests} \
+         ConnectWise company list requests",
+        table.len()
+    );
+    assert!(
+        umbrella_requests <= 8,
+        "a no-op plan of {} mappings made {umbrella_requests} Umbrella requests: {:#?}",
+        table.len(),
+        h.sandbox.umbrella().requests()
+    );
+    assert_eq!(company_requests, 1, "one page of companies");
+
+    // Drift: one mapping changed and one added by hand; the plan shows both, apply undoes both.
+    let (&changed, _) = table.iter().nth(7).expect("an eighth mapping");
+    umbrella(&h)
+        .put_mapping(changed, "Elsewhere")
+        .await
+        .expect("change by hand");
+    umbrella(&h)
+        .put_mapping(unlisted, "ByHand")
+        .await
+        .expect("add by hand");
+    let changes = h.plan().await;
+    let change = changes
+        .iter()
+        .find(|c| c.address == TABLE)
+        .expect("the table is planned");
+    assert_eq!(change.actions, ["update"]);
+    assert_eq!(
+        change.before["mappings"][changed.to_string()],
+        "Elsewhere",
+        "the refreshed state shows the drift"
+    );
+    assert_eq!(change.before["mappings"][unlisted.to_string()], "ByHand");
+    assert_eq!(
+        change.after["mappings"][changed.to_string()].as_str(),
+        table.get(&changed).map(String::as_str)
+    );
+    assert!(change.after["mappings"].get(unlisted.to_string()).is_none());
+    h.apply().await;
+    assert_eq!(stored(&h), table, "drift corrected");
+
+    h.import_verify(TABLE, "psa", &[]).await;
+    h.expect_empty_plan().await;
+
+    h.destroy().await;
+    assert!(stored(&h).is_empty(), "destroy leaves no mapping");
+}
+
+/// The table with an unknown customer, a company identifier one letter off, and a key that is
+/// not a customer id: each refused at plan time on its own entry, with a suggestion.
+#[tokio::test]
+async fn bad_table_entries_are_refused_at_plan_time() {
+    let h = msp_harness().await;
+    let table = same_name_table(&h).await;
+    let mut entries = table.iter();
+    let (good_id, good_company) = entries.next().expect("a mapping");
+    let (typo_id, company) = entries.next().expect("a second mapping");
+    let typo: String = company.chars().take(company.chars().count() - 1).collect();
+    let bad = BTreeMap::from([
+        (good_id.to_string(), good_company.clone()),
+        (typo_id.to_string(), typo.clone()),
+        ("999999999".to_string(), good_company.clone()),
+        ("acme".to_string(), good_company.clone()),
+    ]);
+    let lines: Vec<String> = bad
+        .iter()
+        .map(|(k, v)| format!("    \"{k}\" = \"{v}\""))
+        .collect();
+    h.config(&format!(
+        "resource \"connectwise_umbrella_psa_company_mappings\" \"this\" {{\n  mappings = {{\n{}\n  }}\n}}\n",
+        lines.join("\n")
+    ));
+    let out = flat(&h.plan_fails().await);
+    eprintln!("{out}");
+    assert!(out.contains("Invalid customer id"), "{out}");
+    assert!(
+        out.contains(r#"The key "acme" of mappings is not an Umbrella customer id"#),
+        "{out}"
+    );
+    assert!(out.contains("Unknown Umbrella customer"), "{out}");
+    assert!(
+        out.contains("manages no customer with id 999999999"),
+        "{out}"
+    );
+    assert!(out.contains("Unknown ConnectWise company"), "{out}");
+    assert!(
+        out.contains(&format!("has the identifier {typo:?}")),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("Did you mean \"{company}\"")),
+        "{out}"
+    );
+    assert!(out.contains("mappings"), "{out}");
+    assert!(stored(&h).is_empty(), "nothing was written");
+}
+
+/// One customer in the table and in a single mapping resource; and a single mapping with an
+/// unknown company: both refused at plan time.
+#[tokio::test]
+async fn a_customer_in_both_resources_and_an_unknown_company_are_refused() {
+    let h = msp_harness().await;
+    let table = same_name_table(&h).await;
+    let mut entries = table.iter();
+    let (shared_id, shared_company) = entries.next().expect("a mapping");
+    let (other_id, other_company) = entries.next().expect("a second mapping");
+    h.config(&format!(
+        r#"
+resource "connectwise_umbrella_psa_company_mappings" "this" {{
+  mappings = {{
+    "{shared_id}" = "{shared_company}"
+  }}
+}}
+
+resource "connectwise_umbrella_psa_company_mapping" "one" {{
+  customer_id    = {shared_id}
+  psa_company_id = "{shared_company}"
+}}
+"#
+    ));
+    let out = flat(&h.plan_fails().await);
+    assert!(out.contains("Customer mapped by two resources"), "{out}");
+    assert!(
+        out.contains(&format!("Umbrella customer {shared_id} is managed both by")),
+        "{out}"
+    );
+
+    let wrong = format!("{other_company}X");
+    h.config(&format!(
+        r#"
+resource "connectwise_umbrella_psa_company_mapping" "one" {{
+  customer_id    = {other_id}
+  psa_company_id = "{wrong}"
+}}
+"#
+    ));
+    let out = flat(&h.plan_fails().await);
+    assert!(out.contains("Unknown ConnectWise company"), "{out}");
+    assert!(out.contains("psa_company_id"), "{out}");
+    assert!(
+        out.contains(&format!("Did you mean \"{other_company}\"")),
+        "{out}"
+    );
+    assert!(stored(&h).is_empty(), "nothing was written");
+}
