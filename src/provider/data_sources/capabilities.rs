@@ -177,6 +177,47 @@ mod tests {
         assert_eq!(check_model::<CapabilitiesModel>(&schema.block), Ok(()));
     }
 
+    /// The probe names every Terraform object of the provider, so `check` judges them all.
+    #[test]
+    fn the_probe_knows_every_object() {
+        use api_client::probe::{ObjectKind, Report};
+        use tfplugin::Provider;
+        let report = Report {
+            connectwise: None,
+            umbrella: None,
+            calls: Vec::new(),
+            rate_limit_headers: BTreeMap::new(),
+        };
+        let mut probed: Vec<(ObjectKind, String)> = report
+            .objects()
+            .iter()
+            .map(|o| (o.kind, o.name.to_owned()))
+            .collect();
+        let provider = crate::provider::ConnectWiseProvider::new();
+        let name = |n: &str| format!("connectwise_{n}");
+        let mut served: Vec<(ObjectKind, String)> = provider
+            .resources()
+            .iter()
+            .map(|r| (ObjectKind::Resource, name(r.name())))
+            .chain(
+                provider
+                    .data_sources()
+                    .iter()
+                    .map(|d| (ObjectKind::DataSource, name(d.name()))),
+            )
+            .chain(
+                provider
+                    .ephemeral_resources()
+                    .iter()
+                    .map(|e| (ObjectKind::EphemeralResource, name(e.name()))),
+            )
+            .collect();
+        let key = |o: &(ObjectKind, String)| (o.0.label(), o.1.clone());
+        probed.sort_by_key(key);
+        served.sort_by_key(key);
+        assert_eq!(probed, served);
+    }
+
     #[test]
     fn every_area_has_its_attribute() {
         for area in Area::ALL {

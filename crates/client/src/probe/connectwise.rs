@@ -13,6 +13,7 @@ use crate::{ConnectWise, Error};
 const ROLES_INQUIRE: &str = "System > Security Roles: Inquire";
 const ROLES_EDIT: &str = "System > Security Roles: Edit";
 const MEMBERS_INQUIRE: &str = "System > Member Maintenance: Inquire";
+const COMPANIES_INQUIRE: &str = "Companies > Company Maintenance: Inquire";
 
 /// One call to probe.
 struct Spec {
@@ -268,8 +269,16 @@ impl Prober<'_> {
         }
     }
 
-    /// The reference tables an API member's settings are looked up in.
+    /// The reference tables an API member's settings are looked up in, and the companies that
+    /// company mappings name.
     async fn probe_lookups(&mut self) {
+        let companies = Spec::published("GET /company/companies", Some(COMPANIES_INQUIRE));
+        self.call(
+            &companies,
+            || Ok(Call::get("/company/companies".into(), "company", "list")),
+            1,
+        )
+        .await;
         for (label, path) in [
             ("GET /system/locations", "/system/locations"),
             ("GET /system/departments", "/system/departments"),

@@ -52,6 +52,7 @@ const SETTINGS: &str = "GET /system/securityRoles/{roleId}/settings";
 const API_MEMBERS: &str = "GET /system/apiMembers";
 const MEMBERS: &str = "GET /system/members";
 const CUSTOMERS: &str = "GET /admin/v2/managed/customers";
+const COMPANIES: &str = "GET /company/companies";
 
 /// Every object of the provider. Role permissions need the customize items only for
 /// allow-lists; they are listed, since the Umbrella procedure uses one (System > Table Setup).
@@ -95,7 +96,13 @@ const OBJECTS: &[Needs] = &[
     Needs {
         name: "connectwise_umbrella_psa_company_mapping",
         kind: ObjectKind::Resource,
-        calls: &[CUSTOMERS],
+        calls: &[CUSTOMERS, COMPANIES],
+        areas: &[Area::UmbrellaMappings],
+    },
+    Needs {
+        name: "connectwise_umbrella_psa_company_mappings",
+        kind: ObjectKind::Resource,
+        calls: &[CUSTOMERS, COMPANIES],
         areas: &[Area::UmbrellaMappings],
     },
     Needs {
@@ -126,6 +133,26 @@ const OBJECTS: &[Needs] = &[
         name: "connectwise_umbrella_customers",
         kind: ObjectKind::DataSource,
         calls: &[CUSTOMERS],
+        areas: &[],
+    },
+    Needs {
+        name: "connectwise_companies",
+        kind: ObjectKind::DataSource,
+        calls: &[COMPANIES],
+        areas: &[],
+    },
+    // Served from the provider's own catalogue: no call.
+    Needs {
+        name: "connectwise_security_modules",
+        kind: ObjectKind::DataSource,
+        calls: &[],
+        areas: &[],
+    },
+    // The probe itself.
+    Needs {
+        name: "connectwise_capabilities",
+        kind: ObjectKind::DataSource,
+        calls: &[],
         areas: &[],
     },
 ];
