@@ -3,6 +3,7 @@
 
 mod bulk_mappings;
 mod customers;
+mod limits;
 mod mappings;
 mod psa;
 mod tokens;
