@@ -187,3 +187,37 @@ async fn an_unreadable_ca_file_is_a_plan_error_naming_the_variable() {
     }
     assert!(h.sandbox.requests().is_empty());
 }
+
+/// The clear-text rule holds for values from the environment too (the block's own are checked
+/// at validate, see the bad-input table): a remote `http://` site or Umbrella base URL fails the
+/// plan, naming the argument and its variable, before any credential is sent anywhere.
+#[tokio::test]
+async fn remote_plain_http_from_the_environment_is_refused_at_plan() {
+    let cases = [
+        (
+            "  site        = ",
+            "CONNECTWISE_SITE",
+            "http://api-na.myconnectwise.net",
+            "Invalid site",
+        ),
+        (
+            "    base_url   = ",
+            "UMBRELLA_BASE_URL",
+            "http://api.umbrella.com",
+            "Invalid umbrella.base_url",
+        ),
+    ];
+    for (line, variable, value, summary) in cases {
+        let mut h = Harness::new().await;
+        let url = h.sandbox.url();
+        let provider = h
+            .provider_block()
+            .replace(&format!("{line}\"{url}\"\n"), "");
+        h.env.push((variable.into(), value.into()));
+        h.raw_config(&format!("{provider}{READS}"));
+        let out = flat(&h.plan_fails().await);
+        for phrase in [summary, variable, "clear text", "https://"] {
+            assert!(out.contains(phrase), "{variable}: lacks {phrase:?}:\n{out}");
+        }
+    }
+}
