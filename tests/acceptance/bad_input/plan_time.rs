@@ -13,7 +13,11 @@ fn block(kind: &str, name: &str, lines: &str) -> String {
 }
 
 fn role(name: &str) -> String {
-    block("connectwise_security_role", "r", &format!("  name = \"{name}\""))
+    block(
+        "connectwise_security_role",
+        "r",
+        &format!("  name = \"{name}\""),
+    )
 }
 
 fn key(member_id: &str, description: &str) -> String {
@@ -58,7 +62,13 @@ fn resource_cases(role_id: i32) -> Vec<Case> {
     let blank = &["must not be empty or only blanks"];
     let not_an_id = &["numeric record id greater than 0"];
     vec![
-        case("role name only blanks", Validate, role("   "), "name", blank),
+        case(
+            "role name only blanks",
+            Validate,
+            role("   "),
+            "name",
+            blank,
+        ),
         case(
             "member name only blanks",
             Validate,
@@ -318,21 +328,33 @@ fn data_source_cases() -> Vec<Case> {
         case(
             "role permissions data source role id zero",
             Validate,
-            block("data connectwise_role_permissions", "p", "  role_id = \"0\""),
+            block(
+                "data connectwise_role_permissions",
+                "p",
+                "  role_id = \"0\"",
+            ),
             "role_id",
             not_an_id,
         ),
         case(
             "customer name filter only blanks",
             Validate,
-            block("data connectwise_umbrella_customers", "c", "  name_filter = \"  \""),
+            block(
+                "data connectwise_umbrella_customers",
+                "c",
+                "  name_filter = \"  \"",
+            ),
             "name_filter",
             blank,
         ),
         case(
             "member token identifier only blanks",
             Validate,
-            block("ephemeral connectwise_member_token", "t", "  member_identifier = \" \""),
+            block(
+                "ephemeral connectwise_member_token",
+                "t",
+                "  member_identifier = \" \"",
+            ),
             "member_identifier",
             blank,
         ),
