@@ -283,6 +283,19 @@ async fn a_role_without_the_permission_is_forbidden() {
     assert_eq!(result_of(&json, "GET /system/securityroles"), "forbidden");
     assert_eq!(result_of(&json, "GET /system/apiMembers"), "forbidden");
     assert_eq!(result_of(&json, "GET /system/locations"), "supported");
+    // What needs a role id says why it was not sent.
+    let patch = json["calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["call"] == "PATCH /system/securityRoles/{roleId}/settings/{settingId}")
+        .unwrap();
+    assert_eq!(patch["result"], "not_probed");
+    let why = patch["detail"].as_str().unwrap_or_default();
+    assert!(
+        why.contains("GET /system/securityroles answered forbidden (403)"),
+        "{why}"
+    );
     let objects = json["objects"].as_array().unwrap();
     let role = objects
         .iter()

@@ -148,10 +148,8 @@ impl Prober<'_> {
                 .1
             }
             None => {
-                self.skip(
-                    &settings_spec,
-                    "no security role was listed to read settings of",
-                );
+                let reason = needs_id("security role", "GET /system/securityroles", &support);
+                self.skip(&settings_spec, &reason);
                 None
             }
         };
@@ -159,11 +157,13 @@ impl Prober<'_> {
             .as_deref()
             .and_then(|b| serde_json::from_slice(b).ok())
             .unwrap_or_default();
-        self.probe_settings_writes(role_id, &rows).await;
+        let why = needs_id("security role", "GET /system/securityroles", &support);
+        self.probe_settings_writes(role_id, &rows, &why).await;
     }
 
     /// The empty JSON-Patch on one setting and the GET of one setting's customize items.
-    async fn probe_settings_writes(&mut self, role_id: Option<i32>, rows: &[Value]) {
+    /// `no_role` says why there is no role id, when there is none.
+    async fn probe_settings_writes(&mut self, role_id: Option<i32>, rows: &[Value], no_role: &str) {
         let patch = Spec::ext(
             "PATCH /system/securityRoles/{roleId}/settings/{settingId}",
             Area::RolePermissions,
@@ -183,8 +183,8 @@ impl Prober<'_> {
             .find(|r| r.get("customFlag").and_then(Value::as_bool) == Some(true))
             .and_then(id_of);
         let Some(role) = role_id else {
-            self.skip(&patch, "no security role was listed");
-            self.skip(&items, "no security role was listed");
+            self.skip(&patch, no_role);
+            self.skip(&items, no_role);
             return;
         };
         match first {
@@ -231,7 +231,7 @@ impl Prober<'_> {
     /// API members, members, and one member's API keys.
     async fn probe_members(&mut self) {
         let api_members = Spec::published("GET /system/apiMembers", Some(MEMBERS_INQUIRE));
-        let (_, body) = self
+        let (api_support, body) = self
             .call(
                 &api_members,
                 || Ok(Call::get("/system/apiMembers".into(), "API member", "list")),
@@ -265,7 +265,10 @@ impl Prober<'_> {
                 )
                 .await;
             }
-            None => self.skip(&keys, "no member was listed to read the API keys of"),
+            None => {
+                let reason = needs_id("member", "GET /system/apiMembers", &api_support);
+                self.skip(&keys, &reason);
+            }
         }
     }
 
@@ -434,6 +437,17 @@ impl Prober<'_> {
 /// `X-RateLimit-*`, `RateLimit-*` (IETF draft), `Retry-After` and the like (names lower-case).
 pub(super) fn is_rate_limit_header(name: &str) -> bool {
     name.contains("ratelimit") || name.contains("rate-limit") || name == "retry-after"
+}
+
+/// Why a call that needs a record id was not sent: the list it comes from answered `support`.
+fn needs_id(record: &str, list: &str, support: &Support) -> String {
+    match support {
+        Support::Supported => format!("{list} listed no {record} to try it on"),
+        other => format!(
+            "it needs a {record} id, and {list} answered {}",
+            other.label()
+        ),
+    }
 }
 
 /// The `id` of the first record of a list body.
