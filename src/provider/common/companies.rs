@@ -70,7 +70,12 @@ impl CompanySlot {
             }
         };
         for (path, identifier) in wanted {
-            if !companies.iter().any(|c| c.identifier == *identifier) {
+            // ConnectWise compares identifiers without regard to case (SQL Server's collation;
+            // `identifier="acmedental"` finds `AcmeDental`), and so does the PSA integration.
+            if !companies
+                .iter()
+                .any(|c| c.identifier.eq_ignore_ascii_case(identifier))
+            {
                 diags.attr_error(
                     path.clone(),
                     "Unknown ConnectWise company",
@@ -97,8 +102,8 @@ fn unknown_company_detail(identifier: &str, companies: &[Company]) -> String {
     )
 }
 
-/// The identifiers closest to `wanted`: a company whose name or identifier matches it ignoring
-/// case first, then those within a few edits.
+/// The identifiers closest to `wanted`: a company whose name matches it ignoring case first,
+/// then those within a few edits.
 fn suggest(wanted: &str, companies: &[Company]) -> Vec<String> {
     let quote = |c: &Company| format!("{:?} ({})", c.identifier, c.name);
     let lower = wanted.to_lowercase();
