@@ -1,27 +1,28 @@
 #!/usr/bin/env bash
 # The README's main command (`make demo`): builds the provider and the sandbox,
-# starts the sandbox on loopback, applies the example configuration against
-# it, shows what it did, proves a second plan is empty, then tears everything
-# down (destroy + stop the sandbox). KEEP=1 leaves the sandbox and the working
-# directory in place and prints how to use and stop them.
+# starts the sandbox on a free loopback port, applies the example configuration
+# against it, sums up what it created per tenant, proves a second plan is empty,
+# then tears everything down (destroy + stop the sandbox). KEEP=1 leaves the
+# sandbox and the working directory in place and prints how to use and stop them.
+# Needs bash, cargo and terraform (>= 1.11); nothing else.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 example=${1:-examples/umbrella-psa-integration}
 
 command -v terraform >/dev/null || { echo "terraform is not on PATH; install Terraform >= 1.11" >&2; exit 1; }
+command -v cargo >/dev/null || { echo "cargo is not on PATH; install Rust (see the README's prerequisites)" >&2; exit 1; }
 
 profile=${PROFILE:-release}
-echo "==> building the provider and the sandbox ($profile)"
-if [ "$profile" = release ]; then cargo build --release --quiet --bins; else cargo build --quiet --bins; fi
+echo "==> building the provider and the sandbox ($profile; the first build takes a few minutes)"
+if [ "$profile" = release ]; then cargo build --release --bins; else cargo build --bins; fi
 bin="$root/target/$profile"
 
-port=${SANDBOX_PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null || echo 18080)}
 work=$(mktemp -d -t cw-demo-XXXXXX)
 log="$work/sandbox.log"
 
-echo "==> starting the sandbox on 127.0.0.1:$port (log: $log)"
-"$bin/connectwise-sandbox" --listen "127.0.0.1:$port" --tenants "${TENANTS:-3}" >"$log" 2>&1 &
+# Port 0: the sandbox picks a free port and prints its URL in the banner.
+"$bin/connectwise-sandbox" --listen "127.0.0.1:${SANDBOX_PORT:-0}" --tenants "${TENANTS:-3}" >"$log" 2>&1 &
 sandbox_pid=$!
 cleanup() {
   if [ "${KEEP:-0}" != "1" ]; then
@@ -31,11 +32,15 @@ cleanup() {
   fi
 }
 trap cleanup EXIT
+url=
 for _ in $(seq 1 100); do
-  grep -q "listening" "$log" 2>/dev/null && break
-  kill -0 "$sandbox_pid" 2>/dev/null || { cat "$log"; echo "sandbox did not start" >&2; exit 1; }
+  url=$(sed -n 's/^ConnectWise Manage sandbox listening on \([^ ]*\).*/\1/p' "$log" 2>/dev/null | head -n 1)
+  [ -n "$url" ] && break
+  kill -0 "$sandbox_pid" 2>/dev/null || { cat "$log"; echo "the sandbox did not start" >&2; exit 1; }
   sleep 0.1
 done
+[ -n "$url" ] || { cat "$log"; echo "the sandbox printed no URL" >&2; exit 1; }
+echo "==> sandbox listening on $url (log: $log)"
 
 cp -r "$root/$example/." "$work/"
 if [ -d "$root/examples/modules" ]; then mkdir -p "$work/modules" && cp -r "$root/examples/modules/." "$work/modules/"; fi
@@ -49,17 +54,30 @@ provider_installation {
 }
 RC
 export TF_CLI_CONFIG_FILE="$work/terraform.tfrc" TF_IN_AUTOMATION=1 TF_INPUT=0 CHECKPOINT_DISABLE=1
-export TF_VAR_sandbox_url="http://127.0.0.1:$port"
+export TF_VAR_sandbox_url="$url"
 cd "$work"
 
 # dev_overrides need no `terraform init`; only the local module is installed.
 terraform get -no-color >/dev/null
 
-echo "==> terraform apply ($example)"
-terraform apply -auto-approve -no-color | grep -vE '^(│|╷|╵)|Warning: Provider development overrides|overrides are in effect|^$' || { echo "apply failed" >&2; exit 1; }
+# The apply's progress, its result and its outputs (once); not the notice about development
+# overrides (expected here) nor the plan of all 28 resources, which the summary below replaces.
+apply_progress() {
+  awk '/^The following provider development overrides/ { skip = 1 }
+       /^Terraform used the selected providers/ { skip = 1 }
+       /^Plan: / { skip = 0 }
+       /^Changes to Outputs:/ { skip = 1 }
+       /: (Creating|Still creating|Creation complete|Modifying|Destroying)/ { skip = 0 }
+       /^(│|╷|╵)/ { next }
+       !skip && NF'
+}
 
-echo "==> outputs"
-terraform output -no-color
+echo "==> terraform apply ($example)"
+terraform apply -auto-approve -no-color | apply_progress
+
+echo
+echo "==> what was created, per tenant"
+terraform show -no-color | awk -f "$root/scripts/demo-summary.awk"
 
 echo "==> second plan (must be empty)"
 set +e
@@ -69,13 +87,33 @@ set -e
 if [ "$code" = 0 ]; then echo "No changes: the plan is clean."; else cat "$work/plan.txt"; echo "second plan is not empty (exit $code)" >&2; exit 1; fi
 
 if [ "${KEEP:-0}" = "1" ]; then
-  echo
-  echo "The sandbox keeps running (pid $sandbox_pid) at http://127.0.0.1:$port; working directory: $work"
-  echo "  cd $work && TF_CLI_CONFIG_FILE=$work/terraform.tfrc TF_VAR_sandbox_url=http://127.0.0.1:$port terraform plan"
-  echo "Stop it with: kill $sandbox_pid"
+  cat <<NEXT
+
+The sandbox keeps running (pid $sandbox_pid) at $url; working directory: $work
+What to try next:
+  - change the configuration and plan again:
+      cd $work && export TF_CLI_CONFIG_FILE=$work/terraform.tfrc TF_VAR_sandbox_url=$url
+      terraform plan
+  - find what is in the sandbox and write import blocks for it (the provider's generate-imports):
+      CONNECTWISE_SITE=$url CONNECTWISE_COMPANY_ID=sandbox CONNECTWISE_PUBLIC_KEY=sandbox-public-key \\
+      CONNECTWISE_PRIVATE_KEY=sandbox-private-key CONNECTWISE_CLIENT_ID=3f1c2a7e-9b4d-4c8e-a2f1-6d5e4c3b2a19 \\
+      UMBRELLA_BASE_URL=$url UMBRELLA_API_KEY=umbrella-sandbox-key UMBRELLA_API_SECRET=umbrella-sandbox-secret \\
+      $bin/terraform-provider-connectwise generate-imports --umbrella
+  - the sandbox's banner (a main.tf header and CLI config to paste): $log
+Stop it with: kill $sandbox_pid
+NEXT
   trap - EXIT
 else
   echo "==> terraform destroy"
   terraform destroy -auto-approve -no-color | tail -n 1
   echo "==> sandbox stopped; demo done"
+  cat <<NEXT
+
+What to try next:
+  - KEEP=1 make demo: the same, but the sandbox and the working directory stay, to plan, change
+    and import by hand (it prints the commands, generate-imports among them)
+  - by hand from scratch: the README's "Trying it against the sandbox" (the sandbox prints a
+    main.tf header and a CLI config to paste)
+  - $bin/terraform-provider-connectwise --help: the provider's commands for use outside Terraform
+NEXT
 fi
