@@ -876,83 +876,97 @@ enum Garbage {
 }
 
 /// A fake ConnectWise on 127.0.0.1:0: `companyinfo` answers correctly, every API call with
-/// `garbage`.
+/// `garbage`. Plain HTTP/1.1 over a socket (one request per connection), so the provider
+/// package's tests need no web framework.
 async fn fake_connectwise(garbage: Garbage) -> (String, tokio::task::JoinHandle<()>) {
-    use axum::Router;
-    use axum::body::Body;
-    use axum::http::{StatusCode, Uri, header};
-    use axum::response::Response;
-    use axum::routing::get;
-
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
-    let site = addr.to_string();
     let info = serde_json::json!({
         "CompanyName": "Fake", "Codebase": "v2025_1/", "VersionCode": "v2025.1",
-        "VersionNumber": "v4.6.112340", "CompanyID": "fake", "IsCloud": true, "SiteUrl": site,
+        "VersionNumber": "v4.6.112340", "CompanyID": "fake", "IsCloud": "True",
+        "SiteUrl": addr.to_string(),
     })
     .to_string();
-    let app = Router::new()
-        .route(
-            "/login/companyinfo/{company}",
-            get(move || {
-                let info = info.clone();
-                async move {
-                    Response::builder()
-                        .header(header::CONTENT_TYPE, "application/json")
-                        .body(Body::from(info))
-                        .expect("response")
-                }
-            }),
-        )
-        .fallback(move |_uri: Uri| async move {
-            let json = |status: StatusCode, body: Body| {
-                Response::builder()
-                    .status(status)
-                    .header(header::CONTENT_TYPE, "application/json; charset=utf-8")
-                    .body(body)
-                    .expect("response")
-            };
-            let html = |status: StatusCode| {
-                Response::builder()
-                    .status(status)
-                    .header(header::CONTENT_TYPE, "text/html")
-                    .body(Body::from(format!(
-                        "<!DOCTYPE html><html><head><title>Service Unavailable</title></head>\
-                         <body><h1>Gateway error</h1>{}</body></html>",
-                        "<p>please try again later</p>".repeat(100)
-                    )))
-                    .expect("response")
-            };
-            match garbage {
-                Garbage::InvalidJson => {
-                    json(StatusCode::OK, Body::from(r#"[{"id": 1, "name": "Adm"#))
-                }
-                Garbage::WrongTypes => json(
-                    StatusCode::OK,
-                    Body::from(r#"[{"id": "one", "name": 5, "adminFlag": "maybe"}]"#),
-                ),
-                Garbage::HtmlErrorPage => html(StatusCode::SERVICE_UNAVAILABLE),
-                Garbage::HtmlWith200 => html(StatusCode::OK),
-                Garbage::EmptyBody => json(StatusCode::OK, Body::empty()),
-                Garbage::HugeBody => json(StatusCode::OK, Body::from(vec![b'['; 12 << 20])),
-                Garbage::HugeChunkedBody => {
-                    let chunks = (0..200).map(|_| {
-                        Ok::<_, std::io::Error>(axum::body::Bytes::from(vec![b' '; 64 << 10]))
-                    });
-                    json(
-                        StatusCode::OK,
-                        Body::from_stream(tokio_stream::iter(chunks)),
-                    )
-                }
-            }
-        });
     let task = tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
+        while let Ok((socket, _)) = listener.accept().await {
+            let info = info.clone();
+            tokio::spawn(answer_once(socket, info, garbage));
+        }
     });
     (format!("http://{addr}"), task)
+}
+
+/// Reads one request head and writes the fake's answer for its path.
+async fn answer_once(mut socket: tokio::net::TcpStream, info: String, garbage: Garbage) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut head = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        match socket.read(&mut buf).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => head.extend_from_slice(&buf[..n]),
+        }
+    }
+    let head = String::from_utf8_lossy(&head);
+    let path = head.split_whitespace().nth(1).unwrap_or("/");
+    let json = "application/json; charset=utf-8";
+    let html_page = format!(
+        "<!DOCTYPE html><html><head><title>Service Unavailable</title></head>\
+         <body><h1>Gateway error</h1>{}</body></html>",
+        "<p>please try again later</p>".repeat(100)
+    );
+    let (status, content_type, body): (&str, &str, Vec<u8>) = if path
+        .starts_with("/login/companyinfo/")
+    {
+        ("200 OK", "application/json", info.into_bytes())
+    } else {
+        match garbage {
+            Garbage::InvalidJson => ("200 OK", json, br#"[{"id": 1, "name": "Adm"#.to_vec()),
+            Garbage::WrongTypes => (
+                "200 OK",
+                json,
+                br#"[{"id": "one", "name": 5, "adminFlag": "maybe"}]"#.to_vec(),
+            ),
+            Garbage::HtmlErrorPage => (
+                "503 Service Unavailable",
+                "text/html",
+                html_page.into_bytes(),
+            ),
+            Garbage::HtmlWith200 => ("200 OK", "text/html", html_page.into_bytes()),
+            Garbage::EmptyBody => ("200 OK", json, Vec::new()),
+            Garbage::HugeBody => ("200 OK", json, vec![b'['; 12 << 20]),
+            Garbage::HugeChunkedBody => {
+                // 200 chunks of 64 KiB with no length announced: the client must cap what it reads.
+                let start = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: {json}\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n"
+                );
+                if socket.write_all(start.as_bytes()).await.is_err() {
+                    return;
+                }
+                let chunk = vec![b' '; 64 << 10];
+                for _ in 0..200 {
+                    let mut piece = format!("{:x}\r\n", chunk.len()).into_bytes();
+                    piece.extend_from_slice(&chunk);
+                    piece.extend_from_slice(b"\r\n");
+                    if socket.write_all(&piece).await.is_err() {
+                        return;
+                    }
+                }
+                let _ = socket.write_all(b"0\r\n\r\n").await;
+                return;
+            }
+        }
+    };
+    let mut answer = format!(
+        "HTTP/1.1 {status}\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    answer.extend_from_slice(&body);
+    let _ = socket.write_all(&answer).await;
+    let _ = socket.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
