@@ -38,6 +38,8 @@ fn help_lists_every_flag_and_exits_0() {
     let flags = [
         "--listen <ADDR>",
         "--tenants <N>",
+        "--customers <N>",
+        "--umbrella-limits <off|documented|N>",
         "--state <FILE>",
         "--rate-limit <N>",
         "--latency-ms <N>",
@@ -81,7 +83,7 @@ fn version_prints_the_version() {
 
 #[test]
 fn bad_values_are_usage_errors_naming_the_flag() {
-    let cases: [(&[&str], &str); 7] = [
+    let cases: [(&[&str], &str); 10] = [
         (&["--tenants", "0"], "--tenants"),
         (&["--tenants", "many"], "--tenants"),
         (&["--fault-5xx", "2"], "--fault-5xx"),
@@ -89,6 +91,9 @@ fn bad_values_are_usage_errors_naming_the_flag() {
         (&["--listen", "0.0.0.0:0"], "--allow-remote"),
         (&["--fault-5xx", "0.6", "--fault-429", "0.6"], "--fault-429"),
         (&["--no-such-flag"], "--no-such-flag"),
+        (&["--customers", "10001"], "--customers"),
+        (&["--umbrella-limits", "0"], "--umbrella-limits"),
+        (&["--umbrella-limits", "fast"], "--umbrella-limits"),
     ];
     for (args, named) in cases {
         let out = run(args);
