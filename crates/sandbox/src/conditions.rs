@@ -316,7 +316,7 @@ impl Parser {
             Some(Tok::Ident(w)) if w.eq_ignore_ascii_case("false") => Ok(Literal::Bool(false)),
             Some(Tok::Ident(w)) if w.eq_ignore_ascii_case("null") => Ok(Literal::Null),
             Some(Tok::Ident(w)) => Err(format!(
-                "Unexpected value '{w}': string values must be enclosed in double quotes, e.g. \"{w}\"."
+                "Unexpected value '{w}': string values must be enclosed in double or single quotes, e.g. \"{w}\"."
             )),
             Some(t) => Err(format!("Expected a value but found {}.", describe(&t))),
             None => Err("Expected a value but found the end of the conditions.".into()),
