@@ -7,7 +7,9 @@ mod settings;
 
 use std::sync::{Arc, RwLock};
 
-use api_client::umbrella::{Umbrella, UmbrellaConfig};
+use std::time::Duration;
+
+use api_client::umbrella::{RateLimit, Umbrella, UmbrellaConfig};
 use api_client::{CaCertificates, ConnectWise, ConnectWiseConfig, Secret};
 use tfplugin::{
     AttrPath, Attribute, Block, Diagnostics, Model, Schema, Sensitive, Validator, Value,
@@ -41,6 +43,7 @@ pub struct UmbrellaModel {
     pub api_secret: Option<Sensitive>,
     pub base_url: Option<String>,
     pub org_id: Option<String>,
+    pub requests_per_minute: Option<f64>,
 }
 
 /// The schema of the `provider "connectwise"` block.
@@ -100,6 +103,21 @@ pub fn provider_schema() -> Schema {
     for s in &UMBRELLA_SETTINGS {
         umbrella = umbrella.attribute(string_attr(s));
     }
+    umbrella = umbrella.attribute(
+        Attribute::number("requests_per_minute")
+            .optional()
+            .validate(Validator::Range {
+                min: 0,
+                max: 100_000,
+            })
+            .description(
+                "Client-side limit on Umbrella API requests per minute for this API key, shared by \
+                 all resources of the provider, besides Umbrella's 5 per second and 350 per 30 \
+                 minutes. Defaults to Umbrella's documented 14. `0` turns the client-side limits \
+                 off (e.g. against the sandbox); Umbrella's own 429 answers are still retried with \
+                 backoff. Falls back to the `UMBRELLA_REQUESTS_PER_MINUTE` environment variable.",
+            ),
+    );
     Schema::new(block.block(umbrella.into_single("umbrella")))
 }
 
@@ -352,6 +370,9 @@ fn build_umbrella(
     }
     cfg.org_id = org_id;
     cfg.ca_certificates = ca;
+    if let Some(per_minute) = number(block.requests_per_minute, "UMBRELLA_REQUESTS_PER_MINUTE") {
+        cfg.rate_limits = umbrella_limits(per_minute);
+    }
     if let Some(r) = retries {
         cfg.max_retries = r;
     }
@@ -359,6 +380,27 @@ fn build_umbrella(
         summary: "Invalid Umbrella configuration".into(),
         detail: e.to_string(),
     })
+}
+
+/// The client-side Umbrella limits for `per_minute` requests a minute: none for 0, else the
+/// documented per-second and 30-minute limits with this per-minute one.
+fn umbrella_limits(per_minute: i64) -> Vec<RateLimit> {
+    let Ok(per_minute @ 1..) = u32::try_from(per_minute) else {
+        return Vec::new();
+    };
+    RateLimit::admin_defaults()
+        .into_iter()
+        .map(|limit| {
+            if limit.period == Duration::from_secs(60) {
+                RateLimit {
+                    max_requests: per_minute,
+                    ..limit
+                }
+            } else {
+                limit
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -375,6 +417,16 @@ mod tests {
             umbrella.map(|b| check_model::<UmbrellaModel>(&b.block)),
             Some(Ok(()))
         );
+    }
+
+    #[test]
+    fn umbrella_requests_per_minute_zero_switches_the_throttle_off() {
+        assert!(umbrella_limits(0).is_empty());
+        let per_minute: Vec<(u32, u64)> = umbrella_limits(30)
+            .iter()
+            .map(|l| (l.max_requests, l.period.as_secs()))
+            .collect();
+        assert_eq!(per_minute, [(5, 1), (30, 60), (350, 1800)]);
     }
 
     #[test]
@@ -418,6 +470,7 @@ mod tests {
             api_secret: Some(Sensitive("x".into())),
             base_url: Some("u".into()),
             org_id: Some("o".into()),
+            requests_per_minute: None,
         };
         let attrs = UMBRELLA_SETTINGS.each_ref().map(|s| s.attr);
         assert_eq!(attrs, ["api_key", "api_secret", "base_url", "org_id"]);
