@@ -80,13 +80,18 @@ impl<'a> Attempt<'a> {
 
     /// Logs an attempt that got no answer (refused, DNS, TLS, timeout, connection lost).
     pub(crate) fn failed(&self, error: &reqwest::Error) {
+        let mut cause = crate::transport_error::describe(error);
+        // reqwest's own words may quote the whole URL: keep its path, never its query.
+        if let Some(url) = error.url() {
+            cause = cause.replace(url.as_str(), url.path());
+        }
         tracing::debug!(
             target: "api_client::rest",
             vendor = self.vendor.name(),
             method = %self.method,
             path = self.path,
             status = "none",
-            error = %crate::transport_error::describe(error),
+            error = %cause,
             attempt = self.number,
             duration_ms = self.duration_ms(),
             "REST call"
