@@ -1,7 +1,8 @@
 //! `/company/companies` (published API; read-only here): list with `conditions`, `orderBy`,
 //! `fields` and paging (`pageSize` up to 1000, `Link` headers), `/count`, and `/{id}`. The
 //! companies are the tenant's made-up customer book ([`crate::msp_customers`]), named after the
-//! customers of its Umbrella console, so they follow [`crate::SandboxConfig::customers_per_console`].
+//! customers of its Umbrella console, so they follow
+//! [`crate::SandboxConfig::customers_per_console`].
 
 use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};

@@ -18,8 +18,9 @@ pub const CUSTOMER_SEATS: u64 = 25;
 pub const SANDBOX_CUSTOMERS: [&str; 3] = ["Acme Dental", "Bolt Legal", "Cobalt Clinics"];
 
 /// The sandbox console of tenant number `index` (0-based) with `customers` managed customers
-/// (at most [`crate::msp_customers::MAX_CUSTOMERS`]), named by [`crate::msp_customers::customer_name`]: org id
-/// `2000000 + 100 * index`, and customer ids from [`sandbox_customer_id`].
+/// (at most [`crate::msp_customers::MAX_CUSTOMERS`]), named by
+/// [`crate::msp_customers::customer_name`]: org id `2000000 + 100 * index`, and customer ids
+/// from [`sandbox_customer_id`].
 pub fn sandbox_console(
     index: usize,
     api_key: &str,

@@ -68,7 +68,8 @@ impl FromStr for UmbrellaLimits {
             number => match number.parse::<u32>() {
                 Ok(time_scale) if time_scale >= 1 => Ok(UmbrellaLimits::Documented { time_scale }),
                 _ => Err(format!(
-                    "expected off, documented, or a time scale from 1 (e.g. 60: a minute lasts a second), not {value:?}"
+                    "expected off, documented, or a time scale from 1 (e.g. 60: a minute \
+                     lasts a second), not {value:?}"
                 )),
             },
         }
