@@ -103,6 +103,18 @@ async fn everything_on_exits_0_and_changes_nothing() {
             .iter()
             .all(|o| o["works"] == true)
     );
+    // One table costs few calls: Umbrella's documented 14 per minute leave room for both runs.
+    let requests = sandbox.requests();
+    let umbrella_calls = requests
+        .iter()
+        .filter(|r| r.path.starts_with("/admin/"))
+        .count();
+    assert_eq!(umbrella_calls, 2 * 3, "three Umbrella API calls per run");
+    assert!(
+        requests.len() <= 2 * 18,
+        "{} requests for two runs",
+        requests.len()
+    );
     // Only reads were sent, apart from the one empty JSON-Patch.
     let writes: Vec<_> = sandbox
         .requests()
