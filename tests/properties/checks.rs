@@ -3,7 +3,7 @@
 //! property tests (`tests/properties.rs`, bounded, every `cargo test`), which also replay every
 //! input kept in `fuzz/regressions/<target>/`. A broken property panics.
 
-use std::net::{Ipv4Addr, Ipv6Addr};
+use std::net::Ipv6Addr;
 use std::sync::OnceLock;
 
 use api_client::error::parse_error_body;
@@ -21,6 +21,7 @@ use connectwise_provider::provider::common::validators::{check_email, check_site
 use connectwise_provider::provider::config::parse_duration;
 use tfplugin::value::{from_json, from_msgpack, to_msgpack};
 use tfplugin::{Provider, Type};
+use url::{Host, Url};
 
 /// `import_ids`: what users type: import ids (`<a>/<b>` record id pairs, `<role name>/<module>/
 /// <function>`), record ids, `request_timeout` durations, sites, e-mail addresses and client
@@ -56,7 +57,7 @@ fn user_strings(text: &str) {
         assert!(!text.is_empty() && !text.contains(char::is_whitespace));
         if text.to_ascii_lowercase().starts_with("http://") {
             assert!(
-                loopback_authority(&text[7..]),
+                reaches_loopback(text),
                 "plain http:// accepted for a host that is not loopback: {text:?}"
             );
         }
@@ -71,24 +72,15 @@ fn user_strings(text: &str) {
     }
 }
 
-/// Whether the authority at the start of a URL's rest names a loopback host (written without
-/// the validator's code: the host up to the port, then the three loopback forms).
-fn loopback_authority(rest: &str) -> bool {
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    let host = match authority.strip_prefix('[') {
-        Some(v6) => {
-            return v6
-                .split(']')
-                .next()
-                .and_then(|h| h.parse::<Ipv6Addr>().ok())
-                == Some(Ipv6Addr::LOCALHOST);
-        }
-        None => authority.split(':').next().unwrap_or_default(),
-    };
-    host.eq_ignore_ascii_case("localhost")
-        || host
-            .parse::<Ipv4Addr>()
-            .is_ok_and(|ip| ip.octets()[0] == 127)
+/// Whether an `http://` URL reaches a loopback host, by the host the clients would connect to
+/// (the URL standard's reading: `http://2130706433` is 127.0.0.1).
+fn reaches_loopback(text: &str) -> bool {
+    match Url::parse(text).ok().as_ref().and_then(Url::host) {
+        Some(Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        Some(Host::Ipv4(ip)) => ip.octets()[0] == 127,
+        Some(Host::Ipv6(ip)) => ip == Ipv6Addr::LOCALHOST,
+        None => false,
+    }
 }
 
 /// Every schema type of the provider (provider block, resources, data sources, ephemeral

@@ -3,9 +3,11 @@
 //! (GUIDs). Each is a `Validator::Custom(..)`; null and unknown values are not checked (the
 //! schema skips them). Generic checks (blank strings, lengths) are tfplugin's own validators.
 
-use std::net::{Ipv4Addr, Ipv6Addr};
+use std::net::Ipv6Addr;
 
+use api_client::trust::check_cleartext;
 use tfplugin::Value;
+use url::Url;
 
 /// `Validator::Custom(email_address)`: a pragmatic e-mail check, not RFC 5322: one `@`, a
 /// non-empty local part, a domain with a dot between non-empty labels, no blanks.
@@ -97,37 +99,20 @@ pub fn check_site(text: &str) -> Result<(), String> {
         Some(_) => rest.find(['/', '?', '#']).unwrap_or(rest.len()),
         None => rest.len(),
     };
-    let host = host_of(&rest[..authority_end])
+    host_of(&rest[..authority_end])
         .map_err(|why| format!("must be {FORMS}, got {text:?}: {why}."))?;
-    if scheme.as_deref() == Some("http") && !host.is_loopback() {
-        return Err(format!(
-            "uses plain http:// for {host}, which is not a loopback host: the ConnectWise company \
-             id and keys would cross the network in clear text. Use https:// (or the bare host); \
-             http:// is accepted only for 127.0.0.0/8, ::1 and localhost (a local sandbox), got \
-             {text:?}.",
-            host = host.0
-        ));
+    if scheme.as_deref() == Some("http") {
+        // The clients' own rule, so the provider block and this attribute agree.
+        let url = Url::parse(text).map_err(|e| format!("must be {FORMS}, got {text:?}: {e}."))?;
+        check_cleartext(&url).map_err(|problem| {
+            format!("{problem} (got {text:?}; Umbrella would send the ConnectWise keys).")
+        })?;
     }
     Ok(())
 }
 
-/// A host as written, without port.
-struct Host<'a>(&'a str);
-
-impl Host<'_> {
-    fn is_loopback(&self) -> bool {
-        let h = self.0;
-        h.eq_ignore_ascii_case("localhost")
-            || h.parse::<Ipv4Addr>().is_ok_and(|ip| ip.is_loopback())
-            || h.strip_prefix('[')
-                .and_then(|h| h.strip_suffix(']'))
-                .and_then(|h| h.parse::<Ipv6Addr>().ok())
-                .is_some_and(|ip| ip.is_loopback())
-    }
-}
-
-/// The host of `host[:port]` or `[ipv6][:port]`, or why there is none.
-fn host_of(authority: &str) -> Result<Host<'_>, String> {
+/// Checks `host[:port]` or `[ipv6][:port]`: why it is no host, if it is not one.
+fn host_of(authority: &str) -> Result<(), String> {
     if authority.is_empty() {
         return Err("there is no host".into());
     }
@@ -170,7 +155,7 @@ fn host_of(authority: &str) -> Result<Host<'_>, String> {
             "{host:?} is not a host name (letters, digits and `-` in dot-separated labels)"
         ));
     }
-    Ok(Host(host))
+    Ok(())
 }
 
 /// A DNS name or IPv4 address: labels of letters, digits and `-` (not at either end), 1 to 63
@@ -291,7 +276,7 @@ mod tests {
         ] {
             let err = check_site(bad).err().unwrap_or_default();
             assert!(
-                err.contains("clear text") && err.contains("https://"),
+                err.contains("clear text") && err.contains("https://") && err.contains(bad),
                 "{bad:?}: {err}"
             );
         }
