@@ -266,7 +266,11 @@ fn credentials_cases() -> Vec<Case> {
             Validate,
             credentials_at("http://10.0.0.5:8080"),
             "site",
-            &["clear text", "only for a loopback host", "https://10.0.0.5:8080"],
+            &[
+                "clear text",
+                "only for a loopback host",
+                "https://10.0.0.5:8080",
+            ],
         ),
         case(
             "credentials site not a host",
