@@ -73,7 +73,9 @@ pub struct SandboxConfig {
     pub enforce_role_permissions: bool,
     /// Managed customers of every Umbrella console (default 3: `Acme Dental`, `Bolt Legal`,
     /// `Cobalt Clinics`), up to [`crate::msp_customers::MAX_CUSTOMERS`]; each tenant's
-    /// ConnectWise companies are named after them ([`crate::msp_customers`]).
+    /// ConnectWise companies are named after them ([`crate::msp_customers`]). A state file that
+    /// holds a console's customers overrides them for that console (the companies still follow
+    /// this number).
     pub customers_per_console: usize,
     /// Umbrella's per-key rate limits: off (the default) or the documented ones, optionally
     /// with time compressed.
