@@ -278,3 +278,141 @@ resource "connectwise_umbrella_psa_company_mapping" "one" {{
     );
     assert!(stored(&h).is_empty(), "nothing was written");
 }
+
+/// The provider block with the client-side Umbrella throttle switched off (the sandbox has no
+/// limits unless a test sets them), plus `body`.
+fn unthrottled_config(h: &Harness, body: &str) {
+    let provider =
+        h.provider_block()
+            .replacen("umbrella {", "umbrella {\n    requests_per_minute = 0", 1);
+    h.raw_config(&format!("{provider}\n{body}"));
+}
+
+/// 500 single mappings with `for_each`: the no-op plan refreshes all of them from one paged
+/// list of the table, with no per-customer GET.
+#[tokio::test]
+async fn five_hundred_single_mappings_plan_from_one_list() {
+    let h = msp_harness().await;
+    let table = same_name_table(&h).await;
+    let entries: Vec<String> = table
+        .iter()
+        .map(|(id, company)| format!("    \"{id}\" = \"{company}\""))
+        .collect();
+    unthrottled_config(
+        &h,
+        &format!(
+            r#"
+locals {{
+  table = {{
+{}
+  }}
+}}
+
+resource "connectwise_umbrella_psa_company_mapping" "customer" {{
+  for_each       = local.table
+  customer_id    = tonumber(each.key)
+  psa_company_id = each.value
+}}
+"#,
+            entries.join("\n")
+        ),
+    );
+    h.apply().await;
+    assert_eq!(stored(&h), table);
+
+    h.sandbox.umbrella().clear_requests();
+    h.sandbox.clear_requests();
+    h.expect_empty_plan().await;
+    let (umbrella_requests, company_requests) = request_counts(&h);
+    eprintln!(
+        "no-op plan of {} single mappings: {umbrella_requests} Umbrella requests, \
+         {company_requests} ConnectWise company list requests",
+        table.len()
+    );
+    let per_customer = h
+        .sandbox
+        .umbrella()
+        .requests()
+        .iter()
+        .filter(|r| r.path.starts_with("/admin/v2/config/psa/mappings/"))
+        .count();
+    assert_eq!(per_customer, 0, "no per-customer mapping GET");
+    assert!(
+        umbrella_requests <= 8,
+        "{umbrella_requests} Umbrella requests"
+    );
+    assert_eq!(company_requests, 1, "one page of companies");
+}
+
+/// `terraform plan -detailed-exitcode` in `dir`, with the harness's CLI configuration.
+async fn plan_in(h: &Harness, dir: &std::path::Path) -> std::process::Output {
+    tokio::process::Command::new(crate::harness::terraform_bin())
+        .args(["plan", "-no-color", "-detailed-exitcode"])
+        .current_dir(dir)
+        .env("TF_CLI_CONFIG_FILE", h.path().join("terraform.tfrc"))
+        .env("TF_IN_AUTOMATION", "1")
+        .env("TF_INPUT", "0")
+        .env("CHECKPOINT_DISABLE", "1")
+        .env_remove("TF_LOG")
+        .env_remove("UMBRELLA_REQUESTS_PER_MINUTE")
+        .output()
+        .await
+        .expect("terraform runs")
+}
+
+/// Several runs, one key: three Terraform processes plan the same console at once while the
+/// sandbox enforces Umbrella's per-key limits (time compressed 20 times: 14 requests per 3 s).
+/// Each process throttles only itself, so together they exceed the limit; the 429s are absorbed
+/// by the jittered backoff and every plan succeeds, empty.
+#[tokio::test(flavor = "multi_thread")]
+async fn three_plans_at_once_share_one_key_within_umbrellas_limits() {
+    use connectwise_sandbox::umbrella::UmbrellaLimits;
+    let h = Harness::with_sandbox(SandboxConfig {
+        customers_per_console: CUSTOMERS,
+        umbrella_limits: UmbrellaLimits::Documented { time_scale: 20 },
+        ..SandboxConfig::default()
+    })
+    .await;
+    let table = same_name_table(&h).await;
+    h.config(&table_config(&table));
+    h.apply().await;
+
+    // Two more working directories with the same configuration and state.
+    let copies: Vec<tempfile::TempDir> = (0..2)
+        .map(|_| {
+            let dir = tempfile::tempdir().expect("temp dir");
+            for file in ["main.tf", "terraform.tfstate"] {
+                std::fs::copy(h.path().join(file), dir.path().join(file)).expect("copy");
+            }
+            dir
+        })
+        .collect();
+    h.sandbox.umbrella().clear_requests();
+    let dirs = [h.path(), copies[0].path(), copies[1].path()];
+    let (a, b, c) = tokio::join!(
+        plan_in(&h, dirs[0]),
+        plan_in(&h, dirs[1]),
+        plan_in(&h, dirs[2])
+    );
+    let runs = [a, b, c];
+    for (dir, run) in dirs.iter().zip(&runs) {
+        assert_eq!(
+            run.status.code(),
+            Some(0),
+            "the plan in {} failed or was not empty:\n{}{}",
+            dir.display(),
+            String::from_utf8_lossy(&run.stdout),
+            String::from_utf8_lossy(&run.stderr)
+        );
+    }
+    let requests = h.sandbox.umbrella().requests();
+    let limited = requests.iter().filter(|r| r.status == 429).count();
+    eprintln!(
+        "three plans at once: {} Umbrella requests, {limited} answered 429",
+        requests.len()
+    );
+    assert!(
+        limited > 0,
+        "the three plans together should have exceeded the compressed limit: {requests:#?}"
+    );
+}
