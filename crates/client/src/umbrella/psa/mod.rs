@@ -23,6 +23,8 @@ use super::{Answer, Result, Secret, Umbrella, decode};
 
 mod bulk;
 mod reads;
+#[cfg(test)]
+mod tests_table;
 
 pub use bulk::{BULK_LIMIT, MAPPINGS_PAGE_LIMIT, REMOVE_MAPPINGS_PATH};
 pub use reads::{ConsoleReads, SharedError};
