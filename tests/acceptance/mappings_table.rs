@@ -416,3 +416,67 @@ async fn three_plans_at_once_share_one_key_within_umbrellas_limits() {
         "the three plans together should have exceeded the compressed limit: {requests:#?}"
     );
 }
+
+/// `connectwise_companies`: every company in one request per thousand, and the name filter.
+#[tokio::test]
+async fn the_companies_data_source_lists_and_filters() {
+    let h = msp_harness().await;
+    let all = companies(&h).await;
+    let dental = all
+        .iter()
+        .filter(|c| c.name.to_lowercase().contains("dental"))
+        .count();
+    assert!(
+        dental > 1 && dental < all.len(),
+        "{dental} of {}",
+        all.len()
+    );
+    h.config(
+        r#"
+data "connectwise_companies" "all" {}
+
+data "connectwise_companies" "dental" {
+  name_filter = "DENTAL"
+}
+
+output "count" {
+  value = length(data.connectwise_companies.all.companies)
+}
+
+output "dental" {
+  value = [for c in data.connectwise_companies.dental.companies : c.name]
+}
+
+output "first" {
+  value = data.connectwise_companies.all.companies[0]
+}
+"#,
+    );
+    h.sandbox.clear_requests();
+    h.apply().await;
+    assert_eq!(h.output("count").await, all.len());
+    let names = h.output("dental").await;
+    let names = names.as_array().cloned().unwrap_or_default();
+    assert_eq!(names.len(), dental);
+    assert!(names.iter().all(|n| {
+        n.as_str()
+            .is_some_and(|n| n.to_lowercase().contains("dental"))
+    }));
+    let first = h.output("first").await;
+    let mut sorted = all.clone();
+    sorted.sort_by(|a, b| a.identifier.cmp(&b.identifier));
+    assert_eq!(first["identifier"], sorted[0].identifier.as_str());
+    assert_eq!(first["id"], sorted[0].id);
+    assert!(
+        first["types"].is_array() && first["status"].is_string(),
+        "{first}"
+    );
+    let company_requests = h
+        .sandbox
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/company/companies"))
+        .count();
+    // Each data source is read once (at plan), in one page: fewer than 1000 companies.
+    assert_eq!(company_requests, 2, "one page per data source");
+}
