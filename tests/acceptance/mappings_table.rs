@@ -480,3 +480,37 @@ output "first" {
     // Each data source is read once (at plan), in one page: fewer than 1000 companies.
     assert_eq!(company_requests, 2, "one page per data source");
 }
+
+/// The resource's documented example maps every customer to the company of the same name.
+#[tokio::test]
+async fn the_example_maps_every_customer_with_a_same_name_company() {
+    let h = msp_harness().await;
+    let example = std::fs::read_to_string(
+        "examples/resources/connectwise_umbrella_psa_company_mappings/resource.tf",
+    )
+    .expect("the example");
+    unthrottled_config(&h, &example);
+    h.apply().await;
+    let expected: BTreeMap<u64, String> = {
+        // Same rule as the example: lower-cased names, the first identifier of a name.
+        let mut by_name: BTreeMap<String, String> = BTreeMap::new();
+        let mut all = companies(&h).await;
+        all.sort_by(|a, b| a.identifier.cmp(&b.identifier));
+        for c in all {
+            by_name.entry(c.name.to_lowercase()).or_insert(c.identifier);
+        }
+        let customers = umbrella(&h).list_customers().await.expect("customers");
+        customers
+            .into_iter()
+            .filter_map(|c| {
+                Some((
+                    c.customer_id,
+                    by_name.get(&c.customer_name.to_lowercase())?.clone(),
+                ))
+            })
+            .collect()
+    };
+    assert!(expected.len() > 400, "{}", expected.len());
+    assert_eq!(stored(&h), expected);
+    h.expect_empty_plan().await;
+}
