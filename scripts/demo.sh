@@ -63,7 +63,8 @@ terraform get -no-color >/dev/null
 # The apply's progress, its result and its outputs (once); not the notice about development
 # overrides (expected here) nor the plan of all 28 resources, which the summary below replaces.
 apply_progress() {
-  awk '/^The following provider development overrides/ { skip = 1 }
+  awk '/^Warning: Provider development overrides are in effect/ { next }
+       /^The following provider development overrides/ { skip = 1 }
        /^Terraform used the selected providers/ { skip = 1 }
        /^Plan: / { skip = 0 }
        /^Changes to Outputs:/ { skip = 1 }
