@@ -1,7 +1,8 @@
 //! Trust, end to end: real Terraform against the sandbox serving HTTPS with a CA of its own, as
 //! an operator behind a company CA or a TLS-inspecting proxy sees it. Untrusted: the plan fails
 //! at once, naming the certificate problem and the ways to trust the CA, without retrying.
-//! Trusted through `ca_certificate_pem`, `CONNECTWISE_CA_CERTIFICATE_FILE` or `SSL_CERT_FILE`:
+//! Trusted through `ca_certificate_pem`, `CONNECTWISE_CA_CERTIFICATE_FILE`, `SSL_CERT_FILE` or
+//! `SSL_CERT_DIR`:
 //! ConnectWise and Umbrella objects apply, plan empty and destroy.
 
 use std::path::PathBuf;
@@ -157,14 +158,19 @@ async fn trusted_through_the_ca_file_variable() {
 }
 
 #[tokio::test]
-async fn the_system_store_honours_ssl_cert_file() {
-    let mut h = tls_harness().await;
-    let ca = write_ca(&h);
-    h.env
-        .push(("SSL_CERT_FILE".into(), ca.display().to_string()));
-    h.raw_config(&format!("{}{READS}", h.provider_block()));
-    let run = h.terraform(&["plan", "-no-color"]).await;
-    assert!(run.ok, "plan with SSL_CERT_FILE failed:\n{}", run.text());
+async fn the_system_store_honours_ssl_cert_file_and_ssl_cert_dir() {
+    for variable in ["SSL_CERT_FILE", "SSL_CERT_DIR"] {
+        let mut h = tls_harness().await;
+        let ca = write_ca(&h);
+        let dir = h.path().join("certs");
+        std::fs::create_dir(&dir).expect("certificate directory");
+        std::fs::copy(&ca, dir.join("sandbox-ca.pem")).expect("copy the CA");
+        let value = if variable == "SSL_CERT_FILE" { ca } else { dir };
+        h.env.push((variable.into(), value.display().to_string()));
+        h.raw_config(&format!("{}{READS}", h.provider_block()));
+        let run = h.terraform(&["plan", "-no-color"]).await;
+        assert!(run.ok, "plan with {variable} failed:\n{}", run.text());
+    }
 }
 
 #[tokio::test]
