@@ -1,9 +1,9 @@
 //! Trust, end to end: real Terraform against the sandbox serving HTTPS with a CA of its own, as
 //! an operator behind a company CA or a TLS-inspecting proxy sees it. Untrusted: the plan fails
 //! at once, naming the certificate problem and the ways to trust the CA, without retrying.
-//! Trusted through `ca_certificate_pem`, `CONNECTWISE_CA_CERTIFICATE_FILE`, `SSL_CERT_FILE` or
-//! `SSL_CERT_DIR`:
-//! ConnectWise and Umbrella objects apply, plan empty and destroy.
+//! Trusted through `ca_certificate_pem` or `CONNECTWISE_CA_CERTIFICATE_FILE`: ConnectWise and
+//! Umbrella objects apply, plan empty and destroy; through `SSL_CERT_FILE` or `SSL_CERT_DIR`
+//! (the system store): both vendors' reads plan.
 
 use std::path::PathBuf;
 use std::time::Duration;
