@@ -122,8 +122,22 @@ async fn a_table_of_500_customers_applies_plans_cheaply_corrects_drift_imports_a
         .expect("map by hand");
 
     h.config(&table_config(&table));
+    h.sandbox.umbrella().clear_requests();
     h.apply().await;
     assert_eq!(stored(&h), table, "the console holds exactly the table");
+    let bulk_puts = h
+        .sandbox
+        .umbrella()
+        .requests()
+        .iter()
+        .filter(|r| r.method == "PUT" && r.path == "/admin/v2/config/psa/mappings")
+        .count();
+    assert_eq!(bulk_puts, table.len().div_ceil(100), "chunks of 100");
+    eprintln!(
+        "first apply (plan and apply) of {} mappings: {} Umbrella requests",
+        table.len(),
+        h.sandbox.umbrella().requests().len()
+    );
 
     // A no-op plan of 500 mappings: the table from one paged list, no customer or
     // per-customer reads; the companies in one page of 1000.
@@ -171,14 +185,25 @@ async fn a_table_of_500_customers_applies_plans_cheaply_corrects_drift_imports_a
         table.get(&changed).map(String::as_str)
     );
     assert!(change.after["mappings"].get(unlisted.to_string()).is_none());
+    h.sandbox.umbrella().clear_requests();
     h.apply().await;
     assert_eq!(stored(&h), table, "drift corrected");
+    eprintln!(
+        "correcting two mappings (plan and apply): {} Umbrella requests",
+        h.sandbox.umbrella().requests().len()
+    );
 
     h.import_verify(TABLE, "psa", &[]).await;
     h.expect_empty_plan().await;
 
+    h.sandbox.umbrella().clear_requests();
     h.destroy().await;
     assert!(stored(&h).is_empty(), "destroy leaves no mapping");
+    eprintln!(
+        "destroy of {} mappings: {} Umbrella requests",
+        table.len(),
+        h.sandbox.umbrella().requests().len()
+    );
 }
 
 /// The table with an unknown customer, a company identifier one letter off, and a key that is
