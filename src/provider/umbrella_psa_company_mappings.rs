@@ -64,7 +64,7 @@ impl TableModel {
         };
         map.iter()
             .filter_map(|(key, company)| {
-                Some((parse_customer_id(key)?, company.as_str()?.to_string()))
+                Some((map_key_customer_id(key)?, company.as_str()?.to_string()))
             })
             .collect()
     }
@@ -108,6 +108,12 @@ pub fn table_schema() -> Schema {
     )
 }
 
+/// The customer id of a map key, only when written as the state writes it back ("7", not "007"
+/// or " 7"): any other spelling would come back from Umbrella as another key.
+fn map_key_customer_id(key: &str) -> Option<u64> {
+    parse_customer_id(key).filter(|id| id.to_string() == key)
+}
+
 /// The path of one customer's entry.
 fn entry_path(key: &str) -> AttrPath {
     AttrPath::root("mappings").key(key)
@@ -133,13 +139,14 @@ fn check_entries(
 ) -> RemoteChecks {
     let mut checks = RemoteChecks::default();
     for (key, company) in config {
-        let Some(id) = parse_customer_id(key) else {
+        let Some(id) = map_key_customer_id(key) else {
             diags.attr_error(
                 entry_path(key),
                 "Invalid customer id",
                 format!(
                     "The key {key:?} of mappings is not an Umbrella customer id: keys must be \
-                     positive whole numbers (see the connectwise_umbrella_customers data source)."
+                     positive whole numbers written plainly, e.g. \"2000001\" (see the \
+                     connectwise_umbrella_customers data source)."
                 ),
             );
             continue;
@@ -387,6 +394,7 @@ mod tests {
             ("1001", Val::Known("Acme".to_string())),
             ("1002", Val::Known("Beta".to_string())),
             ("acme", Val::Known("Acme".to_string())),
+            ("01005", Val::Known("Acme".to_string())),
             ("1003", Val::Known(" ".to_string())),
             ("1004", Val::Unknown),
         ]
@@ -404,12 +412,17 @@ mod tests {
         assert_eq!(
             summaries,
             [
+                "Invalid customer id",
                 "Invalid ConnectWise company identifier",
                 "Invalid customer id"
             ]
         );
         assert_eq!(
-            diags.0[1].path,
+            diags.0[0].path,
+            Some(AttrPath::root("mappings").key("01005"))
+        );
+        assert_eq!(
+            diags.0[2].path,
             Some(AttrPath::root("mappings").key("acme"))
         );
     }
