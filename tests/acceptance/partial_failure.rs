@@ -91,6 +91,17 @@ resource "connectwise_umbrella_psa_credentials" "this" {{
 
 const CREDS: &str = "connectwise_umbrella_psa_credentials.this";
 
+/// Umbrella's PUT of the credentials and ConnectWise's DELETE of an API key answer 5xx; every
+/// read (and minting the key) still works.
+fn save_and_revoke_fail() -> FaultConfig {
+    FaultConfig {
+        server_error: 1.0,
+        path_contains: Some("/apiKeys/|/admin/v2/config/psa".into()),
+        methods: vec!["PUT".into(), "DELETE".into()],
+        ..FaultConfig::default()
+    }
+}
+
 fn member_id(h: &Harness) -> i32 {
     instance(h, "connectwise_api_member.psa")
         .and_then(|(_, v)| v["id"].as_str().and_then(|s| s.parse().ok()))
@@ -144,17 +155,13 @@ async fn minted_key_is_revoked_when_umbrella_refuses_the_credentials() {
 async fn minted_key_that_cannot_be_revoked_stays_in_state_tainted() {
     let h = Harness::new().await;
     let site = h.sandbox.url();
-    // Create the member first, then make the save fail (a blank site, refused after the key was
-    // minted) and the revocation too (every ConnectWise answer on `.../apiKeys/{id}` a 5xx).
+    // Create the member first, then make the save fail (Umbrella's PUT answers 5xx after the key
+    // was minted) and the revocation too (ConnectWise's DELETE `.../apiKeys/{id}` a 5xx).
     h.raw_config(&format!("{}{MEMBER}", provider(&h)));
     h.apply().await;
     let member = member_id(&h);
-    h.sandbox.set_faults(FaultConfig {
-        server_error: 1.0,
-        path_contains: Some("/apiKeys/".into()),
-        ..FaultConfig::default()
-    });
-    h.raw_config(&credentials(&h, "   "));
+    h.sandbox.set_faults(save_and_revoke_fail());
+    h.raw_config(&credentials(&h, &site));
     let out = flat(&h.apply_fails().await);
     assert!(
         out.contains("Cannot save the Umbrella PSA credentials"),
@@ -194,14 +201,10 @@ async fn minted_key_of_a_failed_update_that_cannot_be_revoked_is_revoked_by_the_
     let first = live_keys(&h, member);
     assert_eq!(first.len(), 1);
 
-    // An update (new site) mints a key, Umbrella refuses the blank site, and revoking the new
-    // key fails too.
-    h.sandbox.set_faults(FaultConfig {
-        server_error: 1.0,
-        path_contains: Some("/apiKeys/".into()),
-        ..FaultConfig::default()
-    });
-    h.raw_config(&credentials(&h, "   "));
+    // An update (another spelling of the site) mints a key, Umbrella's PUT fails, and revoking
+    // the new key fails too.
+    h.sandbox.set_faults(save_and_revoke_fail());
+    h.raw_config(&credentials(&h, &site.replace("127.0.0.1", "localhost")));
     let out = flat(&h.apply_fails().await);
     assert!(out.contains("Minted API key left behind"), "{out}");
     let stranded: Vec<i32> = live_keys(&h, member)

@@ -51,8 +51,11 @@ pub struct FaultConfig {
     pub lost_post: f64,
     /// Delay of the Umbrella token endpoint (`POST /auth/v2/token`).
     pub slow_token: Duration,
-    /// Only requests whose path contains this text get faults (`None` = all).
+    /// Only requests whose path contains this text get faults (`None` = all); `a|b` means either.
     pub path_contains: Option<String>,
+    /// Only requests with one of these methods (`"PUT"`) get faults (empty = every method), e.g. a write
+    /// that must fail while the reads before it succeed.
+    pub methods: Vec<String>,
 }
 
 impl Default for FaultConfig {
@@ -68,11 +71,22 @@ impl Default for FaultConfig {
             lost_post: 0.0,
             slow_token: Duration::ZERO,
             path_contains: None,
+            methods: Vec::new(),
         }
     }
 }
 
 impl FaultConfig {
+    /// Whether a request with this method and path is subject to the faults.
+    fn targets(&self, method: &Method, path: &str) -> bool {
+        let path_matches = self
+            .path_contains
+            .as_deref()
+            .is_none_or(|p| p.split('|').any(|part| path.contains(part)));
+        path_matches
+            && (self.methods.is_empty() || self.methods.iter().any(|m| m == method.as_str()))
+    }
+
     /// No faults.
     pub fn none() -> FaultConfig {
         FaultConfig::default()
@@ -360,12 +374,7 @@ pub(crate) async fn inject(
     bump(&faults.counters.requests);
     let config = faults.config();
     let path = request.uri().path().to_owned();
-    if !config.is_active()
-        || config
-            .path_contains
-            .as_deref()
-            .is_some_and(|p| !path.contains(p))
-    {
+    if !config.is_active() || !config.targets(request.method(), &path) {
         return next.run(request).await;
     }
     let number = faults.next.fetch_add(1, Ordering::SeqCst);
@@ -453,5 +462,27 @@ mod tests {
             ..FaultConfig::default()
         };
         assert!(bad.validate().is_err());
+    }
+}
+
+#[cfg(test)]
+mod target_tests {
+    use super::*;
+
+    #[test]
+    fn faults_target_alternative_paths_and_chosen_methods() {
+        let config = FaultConfig {
+            path_contains: Some("/apiKeys/|/admin/v2/config/psa".into()),
+            methods: vec!["PUT".into(), "DELETE".into()],
+            ..FaultConfig::default()
+        };
+        assert!(config.targets(&Method::PUT, "/admin/v2/config/psa"));
+        assert!(config.targets(
+            &Method::DELETE,
+            "/v2025_1/apis/3.0/system/members/4/apiKeys/7"
+        ));
+        assert!(!config.targets(&Method::GET, "/admin/v2/config/psa"));
+        assert!(!config.targets(&Method::POST, "/v2025_1/apis/3.0/system/members/4/apiKeys"));
+        assert!(FaultConfig::default().targets(&Method::GET, "/anything"));
     }
 }
