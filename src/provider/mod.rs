@@ -91,7 +91,9 @@ impl Provider for ConnectWiseProvider {
             Arc::new(data_sources::role_permissions::RolePermissionsDataSource::new(h.clone())),
             Arc::new(data_sources::umbrella_customers::UmbrellaCustomersDataSource::new(h.clone())),
             Arc::new(data_sources::companies::CompaniesDataSource::new(h.clone())),
-            Arc::new(data_sources::capabilities::CapabilitiesDataSource::new(h.clone())),
+            Arc::new(data_sources::capabilities::CapabilitiesDataSource::new(
+                h.clone(),
+            )),
         ]
     }
 

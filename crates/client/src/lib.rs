@@ -32,8 +32,8 @@
 
 mod backoff;
 pub mod connectwise;
-mod rest_log;
 pub mod probe;
+mod rest_log;
 pub mod secret;
 pub mod single_flight;
 pub mod transport_error;

@@ -98,10 +98,7 @@ async fn no_secret_in_any_log_line_or_error() {
     sandbox.set_faults(FaultConfig::none());
 
     let logs = capture.0.lock().unwrap().clone();
-    assert!(
-        logs.contains("REST call"),
-        "nothing captured:\n{logs}"
-    );
+    assert!(logs.contains("REST call"), "nothing captured:\n{logs}");
     let mut secrets = vec![
         "sandbox-private-key".to_owned(),
         "umbrella-sandbox-secret".to_owned(),

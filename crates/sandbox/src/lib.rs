@@ -159,7 +159,11 @@ impl Sandbox {
 
     /// `http://127.0.0.1:PORT`, or `https://…` with [`SandboxConfig::tls`].
     pub fn url(&self) -> String {
-        let scheme = if self.ca_pem.is_some() { "https" } else { "http" };
+        let scheme = if self.ca_pem.is_some() {
+            "https"
+        } else {
+            "http"
+        };
         format!("{scheme}://{}", self.addr)
     }
 

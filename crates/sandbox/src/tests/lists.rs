@@ -95,11 +95,31 @@ async fn conditions_with_wrong_literal_types() {
     };
     let cases = [
         ("/system/securityroles", "adminFlag=1", "boolean", "numeric"),
-        ("/system/securityroles/count", r#"id="1""#, "numeric", "string"),
+        (
+            "/system/securityroles/count",
+            r#"id="1""#,
+            "numeric",
+            "string",
+        ),
         ("/system/securityroles", "name=5", "string", "numeric"),
-        ("/system/members", r#"securityRole/id="1""#, "numeric", "string"),
-        ("/system/members", r#"hireDate>"2020-01-01""#, "datetime", "string"),
-        ("/system/apiMembers", r#"inactiveFlag="False""#, "boolean", "string"),
+        (
+            "/system/members",
+            r#"securityRole/id="1""#,
+            "numeric",
+            "string",
+        ),
+        (
+            "/system/members",
+            r#"hireDate>"2020-01-01""#,
+            "datetime",
+            "string",
+        ),
+        (
+            "/system/apiMembers",
+            r#"inactiveFlag="False""#,
+            "boolean",
+            "string",
+        ),
         ("/system/locations", "name=True", "string", "boolean"),
     ];
     let settings = format!("/system/securityRoles/{role}/settings");
@@ -110,7 +130,10 @@ async fn conditions_with_wrong_literal_types() {
         assert_eq!(r.body["code"], "InvalidObject");
         let message = r.body["message"].as_str().unwrap();
         let start = format!("Expected a {expected} value, not a {found}. String values should");
-        assert!(message.starts_with(&start), "{path}?{conditions}: {message}");
+        assert!(
+            message.starts_with(&start),
+            "{path}?{conditions}: {message}"
+        );
     }
     let r = q("/system/securityroles".into(), "adminFlag=1").await;
     assert_eq!(
@@ -126,7 +149,11 @@ async fn conditions_with_wrong_literal_types() {
         })
     );
     // The same query with the right literal types passes.
-    let ok = q("/system/members".into(), "securityRole/id=1 and inactiveFlag=False").await;
+    let ok = q(
+        "/system/members".into(),
+        "securityRole/id=1 and inactiveFlag=False",
+    )
+    .await;
     assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
 }
 
