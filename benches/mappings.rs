@@ -1,0 +1,362 @@
+//! Mapping benchmark: N Umbrella customers mapped to ConnectWise companies, one resource per
+//! customer (`connectwise_umbrella_psa_company_mapping` with `for_each`) against the table
+//! resource (`connectwise_umbrella_psa_company_mappings`), driven by the real Terraform CLI
+//! against the in-process sandbox.
+//!
+//! For each N and shape it counts the Umbrella and ConnectWise requests and the wall time of the
+//! first apply, a no-op plan, an apply changing one mapping, and destroy; and projects the time
+//! at Umbrella's documented per-key limits from the counted Umbrella requests (see
+//! [`projected_wait`]). The wall time is measured with both client-side throttles off, so it is
+//! what the provider and Terraform cost; the projection adds the waiting the limits impose.
+//! Results are also written to `target/bench/mappings-<unix>.md`.
+//!
+//! `cargo bench --bench mappings`. Knobs: `BENCH_N` (default `50,500,2000`),
+//! `BENCH_SHAPES` (default `table,for_each`), `BENCH_PARALLELISM` (default 10).
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use api_client::umbrella::{Umbrella, UmbrellaConfig};
+use api_client::{Conditions, ConnectWise, ConnectWiseConfig, Secret};
+use connectwise_sandbox::{Sandbox, SandboxConfig};
+
+const SOURCE: &str = "umbrella-psa/connectwise";
+const CLIENT_ID: &str = "3f1c2a7e-9b4d-4c8e-a2f1-6d5e4c3b2a19";
+
+/// Umbrella's documented limits per API key on the admin scope.
+const UMBRELLA_PER_MINUTE: usize = 14;
+const UMBRELLA_PER_HALF_HOUR: usize = 350;
+
+fn env_list(name: &str, default: &str) -> Vec<String> {
+    std::env::var(name)
+        .unwrap_or_else(|_| default.to_string())
+        .split(',')
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+/// The waiting `requests` Umbrella requests need under the documented limits, starting with a
+/// fresh key: request k (from 0) cannot start before minute ⌊k/14⌋ nor before half-hour
+/// ⌊k/350⌋, so the last one starts at max(⌊(u−1)/14⌋ min, ⌊(u−1)/350⌋ × 30 min). The 5 per
+/// second limit never binds below 14 per minute.
+fn projected_wait(requests: usize) -> Duration {
+    let Some(last) = requests.checked_sub(1) else {
+        return Duration::ZERO;
+    };
+    let minutes = (last / UMBRELLA_PER_MINUTE).max(last / UMBRELLA_PER_HALF_HOUR * 30);
+    Duration::from_secs(60 * minutes as u64)
+}
+
+struct Workdir {
+    dir: tempfile::TempDir,
+    cli_config: PathBuf,
+}
+
+impl Workdir {
+    fn new(provider_dir: &Path) -> Workdir {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let cli_config = dir.path().join("terraform.tfrc");
+        std::fs::write(
+            &cli_config,
+            format!(
+                "provider_installation {{\n  dev_overrides {{\n    \"registry.terraform.io/{SOURCE}\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
+                provider_dir.display()
+            ),
+        )
+        .expect("cli config");
+        Workdir { dir, cli_config }
+    }
+
+    fn write(&self, text: &str) {
+        std::fs::write(self.dir.path().join("main.tf"), text).expect("main.tf");
+    }
+
+    /// Runs terraform and returns its wall time; panics on failure.
+    fn run(&self, args: &[&str]) -> Duration {
+        let started = Instant::now();
+        let out = std::process::Command::new("terraform")
+            .args(args)
+            .current_dir(self.dir.path())
+            .env("TF_CLI_CONFIG_FILE", &self.cli_config)
+            .env("TF_IN_AUTOMATION", "1")
+            .env("TF_INPUT", "0")
+            .env("CHECKPOINT_DISABLE", "1")
+            .env_remove("TF_LOG")
+            .output()
+            .expect("terraform runs");
+        let elapsed = started.elapsed();
+        if !out.status.success() {
+            panic!(
+                "terraform {args:?} failed:\n{}\n{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        elapsed
+    }
+}
+
+/// The provider block for the sandbox's first tenant, both client-side throttles off: the wall
+/// time is then the provider's and Terraform's own, and the limits are projected separately.
+fn provider_block(sandbox: &Sandbox) -> String {
+    let t = &sandbox.config().tenants[0];
+    format!(
+        r#"terraform {{
+  required_providers {{
+    connectwise = {{ source = "{SOURCE}" }}
+  }}
+}}
+
+provider "connectwise" {{
+  site                = "{url}"
+  company_id          = "{company}"
+  public_key          = "{public}"
+  private_key         = "{private}"
+  client_id           = "{CLIENT_ID}"
+  requests_per_minute = 0
+  umbrella {{
+    base_url            = "{url}"
+    api_key             = "{ukey}"
+    api_secret          = "{usecret}"
+    requests_per_minute = 0
+  }}
+}}
+"#,
+        url = sandbox.url(),
+        company = t.company_id,
+        public = t.public_key,
+        private = t.private_key,
+        ukey = t.umbrella_api_key,
+        usecret = t.umbrella_api_secret,
+    )
+}
+
+/// Each customer whose ConnectWise company has the same name (case aside) → that company's
+/// identifier: the table a real MSP would apply.
+async fn same_name_table(sandbox: &Sandbox) -> BTreeMap<u64, String> {
+    let t = &sandbox.config().tenants[0];
+    let connectwise = ConnectWise::new(ConnectWiseConfig::new(
+        sandbox.url(),
+        t.company_id.clone(),
+        t.public_key.clone(),
+        Secret::new(t.private_key.clone()),
+        CLIENT_ID,
+    ))
+    .expect("ConnectWise client");
+    let by_name: BTreeMap<String, String> = connectwise
+        .companies()
+        .list(&Conditions::new())
+        .await
+        .expect("companies")
+        .into_iter()
+        .map(|c| (c.name.to_lowercase(), c.identifier))
+        .collect();
+    let mut cfg = UmbrellaConfig::new(
+        t.umbrella_api_key.clone(),
+        Secret::new(t.umbrella_api_secret.clone()),
+    );
+    cfg.base_url = sandbox.url();
+    cfg.rate_limits = Vec::new();
+    let umbrella = Umbrella::new(cfg).expect("Umbrella client");
+    let customers = umbrella.list_customers().await.expect("customers");
+    customers
+        .into_iter()
+        .filter_map(|c| {
+            let company = by_name.get(&c.customer_name.to_lowercase())?;
+            Some((c.customer_id, company.clone()))
+        })
+        .collect()
+}
+
+/// `table` as the configuration of `shape`: one table resource, or one resource per customer.
+fn mappings_config(shape: &str, table: &BTreeMap<u64, String>) -> String {
+    let entries: Vec<String> = table
+        .iter()
+        .map(|(id, company)| format!("    \"{id}\" = \"{company}\""))
+        .collect();
+    let resource = match shape {
+        "table" => {
+            "resource \"connectwise_umbrella_psa_company_mappings\" \"this\" {\n  mappings = local.table\n}\n"
+        }
+        "for_each" => {
+            "resource \"connectwise_umbrella_psa_company_mapping\" \"customer\" {\n  for_each       = local.table\n  customer_id    = tonumber(each.key)\n  psa_company_id = each.value\n}\n"
+        }
+        other => panic!("unknown shape {other} (table or for_each)"),
+    };
+    format!(
+        "locals {{\n  table = {{\n{}\n  }}\n}}\n\n{resource}",
+        entries.join("\n")
+    )
+}
+
+/// `table` with its first customer mapped to another customer's company instead.
+fn with_one_change(table: &BTreeMap<u64, String>) -> BTreeMap<u64, String> {
+    let mut changed = table.clone();
+    let other = table.values().nth(1).cloned();
+    if let (Some(first), Some(other)) = (changed.values_mut().next(), other) {
+        *first = other;
+    }
+    changed
+}
+
+/// Requests and wall time of one Terraform operation.
+#[derive(Clone, Copy, Default)]
+struct Step {
+    umbrella: usize,
+    connectwise: usize,
+    wall: Duration,
+}
+
+/// Runs `args` and counts the requests it made, split by vendor.
+fn measure(sandbox: &Sandbox, w: &Workdir, args: &[&str]) -> Step {
+    sandbox.clear_requests();
+    sandbox.umbrella().clear_requests();
+    let wall = w.run(args);
+    let umbrella = sandbox.umbrella().requests().len();
+    let connectwise = sandbox
+        .requests()
+        .iter()
+        .filter(|r| !r.path.starts_with("/admin/") && !r.path.starts_with("/auth/"))
+        .count();
+    Step {
+        umbrella,
+        connectwise,
+        wall,
+    }
+}
+
+struct Row {
+    shape: String,
+    n: usize,
+    mappings: usize,
+    steps: [(&'static str, Step); 4],
+}
+
+fn run_shape(
+    runtime: &tokio::runtime::Runtime,
+    provider_dir: &Path,
+    shape: &str,
+    n: usize,
+    par: &str,
+) -> Row {
+    let config = SandboxConfig {
+        customers_per_console: n,
+        ..SandboxConfig::default()
+    };
+    let sandbox = runtime.block_on(Sandbox::start(config)).expect("sandbox");
+    let table = runtime.block_on(same_name_table(&sandbox));
+    let w = Workdir::new(provider_dir);
+    let provider = provider_block(&sandbox);
+    w.write(&format!("{provider}\n{}", mappings_config(shape, &table)));
+    let apply = measure(&sandbox, &w, &["apply", "-auto-approve", par]);
+    let plan = measure(&sandbox, &w, &["plan", "-detailed-exitcode", par]);
+    w.write(&format!(
+        "{provider}\n{}",
+        mappings_config(shape, &with_one_change(&table))
+    ));
+    let change = measure(&sandbox, &w, &["apply", "-auto-approve", par]);
+    let destroy = measure(&sandbox, &w, &["destroy", "-auto-approve", par]);
+    runtime.block_on(sandbox.shutdown());
+    let row = Row {
+        shape: shape.to_string(),
+        n,
+        mappings: table.len(),
+        steps: [
+            ("first apply", apply),
+            ("no-op plan", plan),
+            ("change one", change),
+            ("destroy", destroy),
+        ],
+    };
+    for (name, s) in &row.steps {
+        eprintln!(
+            "{shape} N={n}: {name}: {} Umbrella, {} ConnectWise requests, {:.2} s",
+            s.umbrella,
+            s.connectwise,
+            s.wall.as_secs_f64()
+        );
+    }
+    row
+}
+
+/// Minutes and seconds, e.g. `2 min 05 s`, or `0.84 s` under a minute.
+fn duration_text(d: Duration) -> String {
+    let secs = d.as_secs_f64();
+    if secs < 60.0 {
+        format!("{secs:.2} s")
+    } else {
+        let whole = secs.round() as u64;
+        format!("{} min {:02} s", whole / 60, whole % 60)
+    }
+}
+
+fn table_text(rows: &[Row]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "| shape | customers | mappings | operation | Umbrella requests | ConnectWise requests | wall time (throttles off) | projected at the documented limits |"
+    );
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|");
+    for r in rows {
+        for (name, s) in &r.steps {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {name} | {} | {} | {} | {} |",
+                r.shape,
+                r.n,
+                r.mappings,
+                s.umbrella,
+                s.connectwise,
+                duration_text(s.wall),
+                duration_text(s.wall + projected_wait(s.umbrella)),
+            );
+        }
+    }
+    out
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; nothing else to parse.
+    let ns: Vec<usize> = env_list("BENCH_N", "50,500,2000")
+        .iter()
+        .filter_map(|s| s.parse().ok())
+        .collect();
+    let shapes = env_list("BENCH_SHAPES", "table,for_each");
+    let parallelism = std::env::var("BENCH_PARALLELISM").unwrap_or_else(|_| "10".into());
+    let par = format!("-parallelism={parallelism}");
+    let provider_bin = PathBuf::from(env!("CARGO_BIN_EXE_terraform-provider-connectwise"));
+    let provider_dir = provider_bin.parent().expect("bin dir").to_path_buf();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+
+    let mut rows = Vec::new();
+    for &n in &ns {
+        for shape in &shapes {
+            rows.push(run_shape(&runtime, &provider_dir, shape, n, &par));
+        }
+    }
+
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(0);
+    let header = format!(
+        "mappings benchmark: {cores} cores, terraform {par}, sandbox on loopback, client-side throttles off; projected = wall time + the wait {UMBRELLA_PER_MINUTE}/min and {UMBRELLA_PER_HALF_HOUR}/30 min impose on the Umbrella requests\n\n"
+    );
+    let table = table_text(&rows);
+    println!("{header}{table}");
+    let out_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench");
+    let _ = std::fs::create_dir_all(&out_dir);
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let file = out_dir.join(format!("mappings-{stamp}.md"));
+    if std::fs::write(&file, format!("{header}{table}")).is_ok() {
+        println!("written to {}", file.display());
+    }
+}
