@@ -39,15 +39,21 @@ fn env_list(name: &str, default: &str) -> Vec<String> {
 }
 
 /// The waiting `requests` Umbrella requests need under the documented limits, starting with a
-/// fresh key: request k (from 0) cannot start before minute ⌊k/14⌋ nor before half-hour
-/// ⌊k/350⌋, so the last one starts at max(⌊(u−1)/14⌋ min, ⌊(u−1)/350⌋ × 30 min). The 5 per
-/// second limit never binds below 14 per minute.
+/// fresh key and sliding windows: request k (from 0) starts no earlier than one minute after
+/// request k−14 and 30 minutes after request k−350; the wait is when the last one starts. The
+/// 5 per second limit never binds below 14 per minute.
 fn projected_wait(requests: usize) -> Duration {
-    let Some(last) = requests.checked_sub(1) else {
-        return Duration::ZERO;
-    };
-    let minutes = (last / UMBRELLA_PER_MINUTE).max(last / UMBRELLA_PER_HALF_HOUR * 30);
-    Duration::from_secs(60 * minutes as u64)
+    let mut starts: Vec<u64> = Vec::with_capacity(requests);
+    for k in 0..requests {
+        let by_minute = k
+            .checked_sub(UMBRELLA_PER_MINUTE)
+            .map_or(0, |earlier| starts[earlier] + 60);
+        let by_half_hour = k
+            .checked_sub(UMBRELLA_PER_HALF_HOUR)
+            .map_or(0, |earlier| starts[earlier] + 30 * 60);
+        starts.push(by_minute.max(by_half_hour));
+    }
+    Duration::from_secs(starts.last().copied().unwrap_or(0))
 }
 
 struct Workdir {
