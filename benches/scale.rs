@@ -21,11 +21,13 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use connectwise_sandbox::{Sandbox, SandboxConfig};
 
-const SOURCE: &str = "umbrella-psa/connectwise";
+mod support;
+use support::{SOURCE, Workdir};
+
 const CLIENT_ID: &str = "3f1c2a7e-9b4d-4c8e-a2f1-6d5e4c3b2a19";
 
 fn env_list(name: &str, default: &str) -> Vec<String> {
@@ -147,55 +149,6 @@ impl Sampler {
             // This process is the sandbox, plus the sampler and an idle harness.
             sandbox_cpu: own_cpu().saturating_sub(self.own_cpu_at_start),
         }
-    }
-}
-
-struct Workdir {
-    dir: tempfile::TempDir,
-    cli_config: PathBuf,
-}
-
-impl Workdir {
-    fn new(provider_dir: &Path) -> Workdir {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let cli_config = dir.path().join("terraform.tfrc");
-        std::fs::write(
-            &cli_config,
-            format!(
-                "provider_installation {{\n  dev_overrides {{\n    \"registry.terraform.io/{SOURCE}\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
-                provider_dir.display()
-            ),
-        )
-        .expect("cli config");
-        Workdir { dir, cli_config }
-    }
-
-    fn write(&self, text: &str) {
-        std::fs::write(self.dir.path().join("main.tf"), text).expect("main.tf");
-    }
-
-    /// Runs terraform and returns its wall time; panics on failure.
-    fn run(&self, args: &[&str]) -> Duration {
-        let started = Instant::now();
-        let out = std::process::Command::new("terraform")
-            .args(args)
-            .current_dir(self.dir.path())
-            .env("TF_CLI_CONFIG_FILE", &self.cli_config)
-            .env("TF_IN_AUTOMATION", "1")
-            .env("TF_INPUT", "0")
-            .env("CHECKPOINT_DISABLE", "1")
-            .env_remove("TF_LOG")
-            .output()
-            .expect("terraform runs");
-        let elapsed = started.elapsed();
-        if !out.status.success() {
-            panic!(
-                "terraform {args:?} failed:\n{}\n{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-        elapsed
     }
 }
 
