@@ -31,7 +31,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diag::{AttrPath, Diagnostic, Diagnostics, Severity};
 use crate::schema::Block;
-use crate::value::{Number, Value};
+use crate::value::{Number, Type, Value};
 
 /// A value of type `T` that may also be null or not yet known.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
@@ -372,6 +372,28 @@ pub fn check_model<M: Model>(block: &Block) -> Result<(), String> {
     ))
 }
 
+/// Like [`check_model`] for an object type that is not a block, e.g. the element type of a
+/// computed `list(object(...))` attribute.
+pub fn check_object_model<M: Model>(ty: &Type) -> Result<(), String> {
+    let Type::Object(fields) = ty else {
+        return Err(format!(
+            "{}: the type is not an object: {ty:?}",
+            std::any::type_name::<M>()
+        ));
+    };
+    let schema: BTreeSet<String> = fields.keys().cloned().collect();
+    let model: BTreeSet<String> = M::NAMES.iter().map(|n| n.to_string()).collect();
+    if schema == model {
+        return Ok(());
+    }
+    Err(format!(
+        "{}: type attributes without a field: {:?}; fields without a type attribute: {:?}",
+        std::any::type_name::<M>(),
+        schema.difference(&model).collect::<Vec<_>>(),
+        model.difference(&schema).collect::<Vec<_>>()
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -454,5 +476,29 @@ mod tests {
             .attribute(Attribute::string("module").required())
             .attribute(Attribute::of_type("allowed", Type::set(Type::String)).optional());
         assert_eq!(check_model::<Inner>(&good), Ok(()));
+    }
+
+    #[test]
+    fn check_object_model_names_the_difference() {
+        let ty = |names: &[&str]| {
+            Type::Object(
+                names
+                    .iter()
+                    .map(|n| (n.to_string(), Type::String))
+                    .collect(),
+            )
+        };
+        assert_eq!(
+            check_object_model::<Inner>(&ty(&["module", "allowed"])),
+            Ok(())
+        );
+        let err = check_object_model::<Inner>(&ty(&["module", "allowd"]))
+            .err()
+            .unwrap_or_default();
+        assert!(
+            err.contains("\"allowd\"") && err.contains("\"allowed\""),
+            "{err}"
+        );
+        assert!(check_object_model::<Inner>(&Type::String).is_err());
     }
 }
