@@ -11,7 +11,8 @@
 //! Results are also written to `target/bench/mappings-<unix>.md`.
 //!
 //! `cargo bench --bench mappings`. Knobs: `BENCH_N` (default `50,500,2000`),
-//! `BENCH_SHAPES` (default `table,for_each`), `BENCH_PARALLELISM` (default 10).
+//! `BENCH_SHAPES` (default `table,for_each`), `BENCH_PARALLELISM` (default 10),
+//! `BENCH_LOG_REQUESTS=1` (print each operation's Umbrella requests, to see where they go).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -174,7 +175,13 @@ fn measure(sandbox: &Sandbox, w: &Workdir, args: &[&str]) -> Step {
     sandbox.clear_requests();
     sandbox.umbrella().clear_requests();
     let wall = w.run(args);
-    let umbrella = sandbox.umbrella().requests().len();
+    let umbrella_log = sandbox.umbrella().requests();
+    if std::env::var_os("BENCH_LOG_REQUESTS").is_some() {
+        for r in &umbrella_log {
+            eprintln!("  {} {}?{} -> {}", r.method, r.path, r.query, r.status);
+        }
+    }
+    let umbrella = umbrella_log.len();
     let connectwise = sandbox
         .requests()
         .iter()
