@@ -26,6 +26,9 @@ use tfplugin::{DataSource, Diagnostics, Provider, Resource, Schema, Value};
 #[derive(Default)]
 pub struct ConnectWiseProvider {
     handle: Handle,
+    /// The console reads and claims of both mapping resources and the customers data source:
+    /// one customer list per operation, whoever asks first.
+    mappings: Arc<common::mappings::MappingShared>,
 }
 
 impl ConnectWiseProvider {
@@ -51,7 +54,7 @@ impl Provider for ConnectWiseProvider {
     fn resources(&self) -> Vec<Arc<dyn Resource>> {
         let h = &self.handle;
         let claims = Arc::new(role_permission::Claims::default());
-        let mappings = Arc::new(common::mappings::MappingShared::default());
+        let mappings = self.mappings.clone();
         vec![
             Arc::new(security_role::SecurityRoleResource::new(h.clone())),
             Arc::new(api_member::ApiMemberResource::new(h.clone())),
@@ -89,7 +92,12 @@ impl Provider for ConnectWiseProvider {
             Arc::new(data_sources::member::MemberDataSource::new(h.clone())),
             Arc::new(data_sources::security_modules::SecurityModulesDataSource::new()),
             Arc::new(data_sources::role_permissions::RolePermissionsDataSource::new(h.clone())),
-            Arc::new(data_sources::umbrella_customers::UmbrellaCustomersDataSource::new(h.clone())),
+            Arc::new(
+                data_sources::umbrella_customers::UmbrellaCustomersDataSource::new(
+                    h.clone(),
+                    self.mappings.clone(),
+                ),
+            ),
             Arc::new(data_sources::companies::CompaniesDataSource::new(h.clone())),
             Arc::new(data_sources::capabilities::CapabilitiesDataSource::new(
                 h.clone(),

@@ -515,7 +515,20 @@ async fn the_example_maps_every_customer_with_a_same_name_company() {
     )
     .expect("the example");
     unthrottled_config(&h, &example);
+    h.sandbox.umbrella().clear_requests();
     h.apply().await;
+    // The data source and the table's customer check share one paged read per Terraform walk:
+    // the plan walk (data source and check) and the apply walk (Terraform plans again there).
+    let customer_pages = h
+        .sandbox
+        .umbrella()
+        .requests()
+        .iter()
+        .filter(|r| r.method == "GET" && r.path == "/admin/v2/managed/customers")
+        .count();
+    let count = umbrella(&h).list_customers().await.expect("customers").len();
+    let pages_per_read = count / 100 + 1; // the last page is the first one not full
+    assert_eq!(customer_pages, 2 * pages_per_read, "{count} customers");
     let expected: BTreeMap<u64, String> = {
         // Same rule as the example: lower-cased names, the first identifier of a name.
         let mut by_name: BTreeMap<String, String> = BTreeMap::new();

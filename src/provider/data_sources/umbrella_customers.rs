@@ -2,9 +2,11 @@
 //! console, for `for_each` over an MSP's tenants.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 
+use crate::provider::common::mappings::MappingShared;
 use crate::provider::config::Handle;
 use crate::provider::diag::umbrella_error;
 use tfplugin::{
@@ -28,11 +30,14 @@ pub struct CustomerModel {
 
 pub struct UmbrellaCustomersDataSource {
     handle: Handle,
+    /// The customer list is read once per operation and shared with the mapping resources'
+    /// customer check (an MSP console's list is several pages of Umbrella's 14 requests/min).
+    shared: Arc<MappingShared>,
 }
 
 impl UmbrellaCustomersDataSource {
-    pub fn new(handle: Handle) -> Self {
-        Self { handle }
+    pub fn new(handle: Handle, shared: Arc<MappingShared>) -> Self {
+        Self { handle, shared }
     }
 }
 
@@ -97,23 +102,25 @@ impl DataSource for UmbrellaCustomersDataSource {
         let Some(mut model) = CustomersModel::decode_into(config, diags) else {
             return Value::Null;
         };
-        let mut customers = match umbrella.list_customers().await {
-            Ok(list) => list,
+        let customers = match self.shared.console(&umbrella).customers().await {
+            Ok(by_id) => by_id,
             Err(e) => {
                 umbrella_error(diags, "list the Umbrella managed customers", &e);
                 return Value::Null;
             }
         };
-        if let Some(filter) = model.name_filter.as_str() {
-            let filter = filter.to_lowercase();
-            customers.retain(|c| c.customer_name.to_lowercase().contains(&filter));
-        }
-        customers.sort_by_key(|c| c.customer_id);
+        let filter = model.name_filter.as_str().map(str::to_lowercase);
+        // By id, as the shared read keeps them.
         let list = customers
-            .into_iter()
+            .values()
+            .filter(|c| {
+                filter
+                    .as_ref()
+                    .is_none_or(|f| c.customer_name.to_lowercase().contains(f))
+            })
             .map(|c| CustomerModel {
                 customer_id: c.customer_id as i64,
-                customer_name: c.customer_name,
+                customer_name: c.customer_name.clone(),
                 seats: c.seats as i64,
             })
             .collect();
