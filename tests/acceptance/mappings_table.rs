@@ -9,7 +9,7 @@ use crate::harness::Harness;
 use api_client::Conditions;
 use api_client::umbrella::{Umbrella, UmbrellaConfig};
 use api_client::{Company, Secret};
-use connectwise_sandbox::SandboxConfig;
+use connectwise_sandbox::{Extension, SandboxConfig};
 
 const TABLE: &str = "connectwise_umbrella_psa_company_mappings.this";
 const CUSTOMERS: usize = 500;
@@ -526,7 +526,11 @@ async fn the_example_maps_every_customer_with_a_same_name_company() {
         .iter()
         .filter(|r| r.method == "GET" && r.path == "/admin/v2/managed/customers")
         .count();
-    let count = umbrella(&h).list_customers().await.expect("customers").len();
+    let count = umbrella(&h)
+        .list_customers()
+        .await
+        .expect("customers")
+        .len();
     let pages_per_read = count / 100 + 1; // the last page is the first one not full
     assert_eq!(customer_pages, 2 * pages_per_read, "{count} customers");
     let expected: BTreeMap<u64, String> = {
@@ -551,4 +555,50 @@ async fn the_example_maps_every_customer_with_a_same_name_company() {
     assert!(expected.len() > 400, "{}", expected.len());
     assert_eq!(stored(&h), expected);
     h.expect_empty_plan().await;
+}
+
+/// Lines of a Terraform log saying a bulk mapping call is not offered.
+fn fallback_warnings(log: &std::path::Path) -> usize {
+    std::fs::read_to_string(log)
+        .expect("Terraform wrote its log")
+        .lines()
+        .filter(|l| l.contains("does not offer this bulk call"))
+        .count()
+}
+
+/// A console without the bulk calls (per-customer API only): the table is written and removed
+/// one customer at a time, and the log says so once per provider process, not once per chunk
+/// of 100 or per customer.
+#[tokio::test(flavor = "multi_thread")]
+async fn without_the_bulk_calls_the_table_falls_back_and_says_so_once() {
+    let mut h = Harness::with_sandbox(SandboxConfig {
+        customers_per_console: CUSTOMERS,
+        extensions_off: vec![Extension::UmbrellaBulkMappings],
+        ..SandboxConfig::default()
+    })
+    .await;
+    let table = same_name_table(&h).await;
+    let log = h.path().join("warn.log");
+    h.env.push(("TF_LOG".into(), "warn".into()));
+    h.env
+        .push(("TF_LOG_PATH".into(), log.display().to_string()));
+    unthrottled_config(&h, &table_config(&table));
+    h.sandbox.umbrella().clear_requests();
+    h.apply().await;
+    assert_eq!(stored(&h), table);
+    let per_customer_puts = h
+        .sandbox
+        .umbrella()
+        .requests()
+        .iter()
+        .filter(|r| r.method == "PUT" && r.path.starts_with("/admin/v2/config/psa/mappings/"))
+        .count();
+    assert_eq!(per_customer_puts, table.len(), "one PUT per customer");
+    // Only the apply walk writes: one warning for its several chunks.
+    assert_eq!(fallback_warnings(&log), 1, "the upsert fallback, once");
+
+    std::fs::remove_file(&log).expect("a fresh log for the destroy");
+    h.destroy().await;
+    assert!(stored(&h).is_empty(), "no mapping left");
+    assert_eq!(fallback_warnings(&log), 1, "the remove fallback, once");
 }

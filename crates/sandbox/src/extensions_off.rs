@@ -45,20 +45,25 @@ pub enum Extension {
     UmbrellaPsa,
     /// `/admin/v2/config/psa/mappings[/...]` → 404.
     UmbrellaMappings,
+    /// Only the bulk mapping calls: `PUT /admin/v2/config/psa/mappings` → 405 (the path lists
+    /// mappings, GET only) and `/admin/v2/config/psa/mappings/remove` → 404; the paged list and
+    /// the per-customer calls stay, as on a console that has the per-customer API only.
+    UmbrellaBulkMappings,
 }
 
 impl Extension {
     /// Every group.
-    pub const ALL: [Extension; 5] = [
+    pub const ALL: [Extension; 6] = [
         Extension::RoleSettings,
         Extension::CustomizeItems,
         Extension::ApiKeys,
         Extension::UmbrellaPsa,
         Extension::UmbrellaMappings,
+        Extension::UmbrellaBulkMappings,
     ];
 
     /// The flag value: `role-settings`, `customize-items`, `api-keys`, `umbrella-psa`,
-    /// `umbrella-mappings`.
+    /// `umbrella-mappings`, `umbrella-bulk-mappings`.
     pub fn name(self) -> &'static str {
         match self {
             Extension::RoleSettings => "role-settings",
@@ -66,6 +71,7 @@ impl Extension {
             Extension::ApiKeys => "api-keys",
             Extension::UmbrellaPsa => "umbrella-psa",
             Extension::UmbrellaMappings => "umbrella-mappings",
+            Extension::UmbrellaBulkMappings => "umbrella-bulk-mappings",
         }
     }
 
@@ -133,6 +139,14 @@ fn switched_off(off: &[Extension], method: &Method, uri: &axum::http::Uri) -> Op
     {
         return Some(umbrella_not_found());
     }
+    if off.contains(&Extension::UmbrellaBulkMappings) {
+        if path == "/admin/v2/config/psa/mappings" && method == Method::PUT {
+            return Some(umbrella_method_not_allowed());
+        }
+        if path == "/admin/v2/config/psa/mappings/remove" {
+            return Some(umbrella_not_found());
+        }
+    }
     // ConnectWise: `/{codebase}/apis/3.0/...`.
     let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     let rest = match segments.as_slice() {
@@ -180,6 +194,18 @@ fn umbrella_not_found() -> Response {
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
+    resp
+}
+
+/// Umbrella's answer for a method its path does not take.
+fn umbrella_method_not_allowed() -> Response {
+    let mut resp = (
+        StatusCode::METHOD_NOT_ALLOWED,
+        axum::Json(json!({"message": "Method Not Allowed"})),
+    )
+        .into_response();
+    resp.headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static("GET"));
     resp
 }
 
