@@ -1,8 +1,10 @@
 //! A protocol-level client: starts a provider binary the way Terraform does
 //! (magic cookie, AutoMTLS client certificate), reads its handshake line and
 //! connects over TLS. Tests and benchmarks use it to drive the provider
-//! without the Terraform CLI.
+//! without the Terraform CLI. The identity calls of protocol 6.9, which the
+//! Terraform on these machines (1.11) never makes, have helpers here.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -13,8 +15,10 @@ use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity
 
 use super::proto::plugin::Empty;
 use super::proto::plugin::grpc_controller_client::GrpcControllerClient;
+use super::proto::tfplugin6 as pb;
 use super::proto::tfplugin6::provider_client::ProviderClient;
 use super::serve::{MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE};
+use super::value::{self, DecodeError, Type, Value};
 
 /// The parsed handshake line `core|app|network|address|protocol|cert`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -165,6 +169,93 @@ impl PluginProcess {
     }
 }
 
+/// The identity calls (protocol 6.9).
+impl PluginProcess {
+    /// Every resource's identity schema, by full type name.
+    pub async fn identity_schemas(
+        &mut self,
+    ) -> Result<HashMap<String, pb::ResourceIdentitySchema>, tonic::Status> {
+        let resp = self
+            .provider
+            .get_resource_identity_schemas(pb::get_resource_identity_schemas::Request {})
+            .await?
+            .into_inner();
+        Ok(resp.identity_schemas)
+    }
+
+    /// Asks the provider to upgrade an identity stored (as JSON) with identity `version`.
+    pub async fn upgrade_identity(
+        &mut self,
+        type_name: &str,
+        version: i64,
+        raw_json: &[u8],
+    ) -> Result<pb::upgrade_resource_identity::Response, tonic::Status> {
+        let req = pb::upgrade_resource_identity::Request {
+            type_name: type_name.to_string(),
+            version,
+            raw_identity: Some(pb::RawState {
+                json: raw_json.to_vec(),
+                ..Default::default()
+            }),
+        };
+        Ok(self
+            .provider
+            .upgrade_resource_identity(req)
+            .await?
+            .into_inner())
+    }
+
+    /// Imports by identity as Terraform 1.12 does: no id, `identity` encoded against `ty`.
+    pub async fn import_by_identity(
+        &mut self,
+        type_name: &str,
+        identity: &Value,
+        ty: &Type,
+    ) -> Result<pb::import_resource_state::Response, tonic::Status> {
+        let req = pb::import_resource_state::Request {
+            type_name: type_name.to_string(),
+            identity: Some(identity_data(identity, ty)),
+            ..Default::default()
+        };
+        Ok(self.provider.import_resource_state(req).await?.into_inner())
+    }
+}
+
+/// The type of a resource's identity values, read from its identity schema; `None` when an
+/// attribute's type is not one Terraform writes.
+pub fn identity_type(schema: &pb::ResourceIdentitySchema) -> Option<Type> {
+    let fields = schema
+        .identity_attributes
+        .iter()
+        .map(|a| {
+            let json = serde_json::from_slice(&a.r#type).ok()?;
+            Some((a.name.clone(), Type::from_json(&json)?))
+        })
+        .collect::<Option<_>>()?;
+    Some(Type::Object(fields))
+}
+
+/// An identity as the protocol carries it (msgpack).
+pub fn identity_data(identity: &Value, ty: &Type) -> pb::ResourceIdentityData {
+    pb::ResourceIdentityData {
+        identity_data: Some(pb::DynamicValue {
+            msgpack: value::to_msgpack(identity, ty),
+            json: Vec::new(),
+        }),
+    }
+}
+
+/// Decodes identity data from an answer; absent data is null.
+pub fn decode_identity(
+    data: Option<&pb::ResourceIdentityData>,
+    ty: &Type,
+) -> Result<Value, DecodeError> {
+    match data.and_then(|d| d.identity_data.as_ref()) {
+        Some(dv) => value::from_msgpack(&dv.msgpack, ty),
+        None => Ok(Value::Null),
+    }
+}
+
 /// PEM text of a DER certificate.
 pub fn der_to_pem(der: &[u8]) -> String {
     let b64 = base64::engine::general_purpose::STANDARD.encode(der);
@@ -201,5 +292,22 @@ mod tests {
         assert_eq!(h.certificate, vec![0, 1, 2]);
         assert!(Handshake::parse("garbage").is_err());
         assert!(Handshake::parse("x|6|tcp|a|grpc").is_err());
+    }
+
+    #[test]
+    fn identity_data_round_trips_with_the_type_of_its_schema() {
+        use crate::identity::{Identity, IdentityAttribute};
+        let declared = Identity::new("{member_id}/{key_id}")
+            .attribute(IdentityAttribute::string("member_id"))
+            .attribute(IdentityAttribute::number("key_id"));
+        let schema = crate::convert::identity_schema_to_proto(&declared);
+        let ty = identity_type(&schema).unwrap();
+        assert_eq!(ty, declared.ty());
+        let v = Value::object()
+            .with("member_id", Value::string("150"))
+            .with("key_id", Value::int(7));
+        let data = identity_data(&v, &ty);
+        assert_eq!(decode_identity(Some(&data), &ty).unwrap(), v);
+        assert_eq!(decode_identity(None, &ty).unwrap(), Value::Null);
     }
 }

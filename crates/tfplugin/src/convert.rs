@@ -1,10 +1,12 @@
 //! Conversion between the protocol's messages and this crate's types:
-//! values (`DynamicValue`, stored raw state), diagnostics and their attribute
-//! paths, schemas and timestamps. No framework logic lives here.
+//! values (`DynamicValue`, stored raw state and identity), diagnostics and
+//! their attribute paths, schemas, identity schemas and timestamps. No
+//! framework logic lives here.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::diag::{AttrPath, Diagnostics, Severity, Step};
+use super::identity::{IDENTITY_VERSION, Identity};
 use super::proto::tfplugin6 as pb;
 use super::schema::{Block, Nesting, Schema};
 use super::value::{self, Type, Value};
@@ -52,17 +54,50 @@ pub(crate) fn encode(v: &Value, ty: &Type) -> Option<pb::DynamicValue> {
     })
 }
 
-/// Decodes a state as stored on disk (JSON); the error is a diagnostic detail.
-pub(crate) fn decode_raw_state(raw: Option<pb::RawState>, ty: &Type) -> Result<Value, String> {
+/// Decodes a state or identity (`what`) as stored on disk (JSON); the error is a
+/// diagnostic detail.
+pub(crate) fn decode_raw(
+    raw: Option<pb::RawState>,
+    ty: &Type,
+    what: &str,
+) -> Result<Value, String> {
     let raw = raw.map(|s| s.json).unwrap_or_default();
     let json: serde_json::Value = if raw.is_empty() {
         serde_json::Value::Null
     } else {
         serde_json::from_slice(&raw)
-            .map_err(|e| format!("The stored state is not valid JSON: {e}."))?
+            .map_err(|e| format!("The stored {what} is not valid JSON: {e}."))?
     };
     value::from_json(&json, ty)
-        .map_err(|e| format!("The stored state does not match the schema: {e}."))
+        .map_err(|e| format!("The stored {what} does not match the schema: {e}."))
+}
+
+/// An identity value for Terraform (`None` for none).
+pub(crate) fn identity_data(
+    identity: Option<&Value>,
+    ty: &Type,
+) -> Option<pb::ResourceIdentityData> {
+    identity.map(|v| pb::ResourceIdentityData {
+        identity_data: encode(v, ty),
+    })
+}
+
+/// Converts an identity schema to its wire form.
+pub fn identity_schema_to_proto(identity: &Identity) -> pb::ResourceIdentitySchema {
+    pb::ResourceIdentitySchema {
+        version: IDENTITY_VERSION,
+        identity_attributes: identity
+            .attributes
+            .iter()
+            .map(|a| pb::resource_identity_schema::IdentityAttribute {
+                name: a.name.clone(),
+                r#type: a.ty.to_json().to_string().into_bytes(),
+                required_for_import: a.required_for_import,
+                optional_for_import: !a.required_for_import,
+                description: a.description.clone(),
+            })
+            .collect(),
+    }
 }
 
 /// A point in time as a protobuf timestamp (times before 1970 become 1970).
@@ -186,17 +221,56 @@ mod tests {
                 ..Default::default()
             })
         };
-        assert_eq!(decode_raw_state(raw(""), &ty), Ok(Value::Null));
-        let err = decode_raw_state(raw("{"), &ty).unwrap_err();
+        assert_eq!(decode_raw(raw(""), &ty, "state"), Ok(Value::Null));
+        let err = decode_raw(raw("{"), &ty, "state").unwrap_err();
         assert!(
             err.starts_with("The stored state is not valid JSON"),
             "{err}"
         );
-        let err = decode_raw_state(raw(r#"{"n": true}"#), &ty).unwrap_err();
+        let err = decode_raw(raw(r#"{"n": true}"#), &ty, "identity").unwrap_err();
         assert!(
-            err.starts_with("The stored state does not match the schema"),
+            err.starts_with("The stored identity does not match the schema") && err.contains("n"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn identity_schemas_say_what_import_needs() {
+        use crate::identity::IdentityAttribute;
+        let identity = Identity::new("{customer_id}")
+            .attribute(IdentityAttribute::number("customer_id").description("The customer."))
+            .attribute(IdentityAttribute::string("console").optional_for_import());
+        let wire = identity_schema_to_proto(&identity);
+        assert_eq!(wire.version, 0);
+        let attrs: Vec<_> = wire
+            .identity_attributes
+            .iter()
+            .map(|a| {
+                (
+                    a.name.as_str(),
+                    String::from_utf8_lossy(&a.r#type).into_owned(),
+                    a.required_for_import,
+                    a.optional_for_import,
+                )
+            })
+            .collect();
+        assert_eq!(
+            attrs,
+            vec![
+                ("customer_id", "\"number\"".to_string(), true, false),
+                ("console", "\"string\"".to_string(), false, true),
+            ]
+        );
+        assert_eq!(wire.identity_attributes[0].description, "The customer.");
+
+        let ty = identity.ty();
+        let v = Value::object()
+            .with("customer_id", Value::int(7))
+            .with("console", Value::Null);
+        let data = identity_data(Some(&v), &ty).unwrap().identity_data;
+        let mut d = Diagnostics::new();
+        assert_eq!(decode(data, &ty, "identity", &mut d), Some(v));
+        assert_eq!(identity_data(None, &ty), None);
     }
 
     #[test]

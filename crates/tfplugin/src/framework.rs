@@ -11,6 +11,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use super::diag::{AttrPath, Diagnostics};
+use super::identity::Identity;
 use super::schema::Schema;
 use super::value::Value;
 
@@ -153,6 +154,26 @@ pub trait Resource: Send + Sync + 'static {
     async fn delete(&self, req: &ApplyRequest, resp: &mut StateResponse);
     /// Turns an import id into a full state (Terraform reads it right after).
     async fn import(&self, id: &str, resp: &mut StateResponse);
+    /// The resource's identity (Terraform 1.12 and later), if it has one. The server derives
+    /// the identity from every known state it answers with (see [`Identity::from_state`]).
+    fn identity(&self) -> Option<Identity> {
+        None
+    }
+    /// Imports the object an identity names (`import { identity = {...} }`); `identity` has
+    /// passed [`Identity::check`]. By default its import id ([`Identity::import_id`]) goes to
+    /// [`Resource::import`]; a resource whose import ids cannot say the same overrides this.
+    async fn import_by_identity(&self, identity: &Value, resp: &mut StateResponse) {
+        match self.identity() {
+            Some(declared) => self.import(&declared.import_id(identity), resp).await,
+            None => resp.diags.error(
+                "Import by identity is not supported",
+                format!(
+                    "The {} resource has no identity; import it by its import id instead.",
+                    self.name()
+                ),
+            ),
+        }
+    }
 }
 
 /// A data source.

@@ -5,9 +5,10 @@
 
 use std::sync::Arc;
 
-use super::convert::{decode_raw_state, diags_to_proto, path_to_proto, timestamp};
+use super::convert::{decode_raw, diags_to_proto, identity_data, path_to_proto, timestamp};
 use super::diag::Diagnostics;
 use super::framework::{ApplyRequest, PlanRequest, Private, ReadRequest, Resource, StateResponse};
+use super::identity_handlers::explain_identity_import;
 use super::plan::plan_change;
 use super::proto::tfplugin6 as pb;
 use super::server::{Inner, answer, failure};
@@ -65,7 +66,7 @@ impl Inner {
                 ),
             ));
         }
-        let state = decode_raw_state(req.raw_state, &r.ty)
+        let state = decode_raw(req.raw_state, &r.ty, "state")
             .map_err(|detail| failure("Unreadable state", detail))?;
         Ok(pb::upgrade_resource_state::Response {
             upgraded_state: r.encode(&state),
@@ -107,7 +108,7 @@ impl Inner {
             diagnostics: diags_to_proto(&resp.diags),
             private: resp.private.to_bytes(),
             deferred: None,
-            new_identity: None,
+            new_identity: r.identity_of(&resp.state),
         })
     }
 
@@ -125,10 +126,11 @@ impl Inner {
             return Err(d);
         };
         if proposed.is_null() {
-            // Destroy: nothing to plan.
+            // Destroy: nothing to plan; the object keeps its identity until it is gone.
             return Ok(pb::plan_resource_change::Response {
                 planned_state: r.encode(&Value::Null),
                 planned_private: req.prior_private,
+                planned_identity: req.prior_identity,
                 ..Default::default()
             });
         }
@@ -145,7 +147,8 @@ impl Inner {
             diagnostics: diags_to_proto(&resp.diags),
             legacy_type_system: false,
             deferred: None,
-            planned_identity: None,
+            // Absent while the plan does not know it yet (a create, a replacement).
+            planned_identity: r.identity_of(&resp.planned),
         })
     }
 
@@ -175,7 +178,7 @@ impl Inner {
             private: resp.private.to_bytes(),
             diagnostics: diags_to_proto(&resp.diags),
             legacy_type_system: false,
-            new_identity: None,
+            new_identity: r.identity_of(&resp.state),
         })
     }
 
@@ -184,24 +187,46 @@ impl Inner {
         req: pb::import_resource_state::Request,
     ) -> Result<pb::import_resource_state::Response, Diagnostics> {
         let r = self.resource(&req.type_name)?;
+        // Terraform 1.12 and later import by identity when no id is given.
+        let by_identity = match req.identity {
+            Some(data) if req.id.trim().is_empty() => {
+                Some(r.import_identity(data, &req.type_name)?)
+            }
+            _ => None,
+        };
         let mut resp = StateResponse::new(Value::Null, Private::default());
-        r.imp.import(req.id.trim(), &mut resp).await;
+        match &by_identity {
+            Some((_, identity)) => r.imp.import_by_identity(identity, &mut resp).await,
+            None => r.imp.import(req.id.trim(), &mut resp).await,
+        }
         if resp.diags.has_errors() || resp.state.is_null() {
             if !resp.diags.has_errors() {
+                let by = match by_identity {
+                    Some(_) => "this identity".to_string(),
+                    None => format!("the import id {:?}", req.id),
+                };
                 resp.diags.error(
                     "Cannot import non-existent remote object",
-                    format!("No {} matches the import id {:?}.", req.type_name, req.id),
+                    format!("No {} matches {by}.", req.type_name),
                 );
+            }
+            if let Some((declared, identity)) = &by_identity {
+                explain_identity_import(declared, identity, &mut resp.diags);
             }
             return Err(resp.diags);
         }
         r.finish(&mut resp.state);
+        let identity = r.identity_of(&resp.state).or_else(|| {
+            // Terraform insists on an identity after an import by identity.
+            let (declared, identity) = by_identity.as_ref()?;
+            identity_data(Some(identity), &declared.ty())
+        });
         Ok(pb::import_resource_state::Response {
             imported_resources: vec![pb::import_resource_state::ImportedResource {
                 type_name: req.type_name.clone(),
                 state: r.encode(&resp.state),
                 private: resp.private.to_bytes(),
-                identity: None,
+                identity,
             }],
             diagnostics: diags_to_proto(&resp.diags),
             deferred: None,

@@ -11,6 +11,7 @@
 //! - [`diag`]: diagnostics with attribute paths.
 //! - [`model`]: typed models (`#[derive(Model)]`, [`Val`]) decoded once per operation.
 //! - [`framework`]: the traits a provider and its resources implement.
+//! - [`identity`]: resource identities (Terraform 1.12 and later), declared per resource.
 //! - [`serve`](serve()): the go-plugin handshake (AutoMTLS) and the gRPC server.
 
 extern crate self as tfplugin;
@@ -20,6 +21,8 @@ mod convert;
 pub mod diag;
 pub mod framework;
 mod handlers;
+pub mod identity;
+mod identity_handlers;
 pub mod log;
 pub mod model;
 mod plan;
@@ -50,6 +53,7 @@ pub use framework::{
     ApplyRequest, DataSource, EphemeralOpen, EphemeralResource, PlanRequest, PlanResponse, Private,
     Provider, ReadRequest, Resource, StateResponse,
 };
+pub use identity::{Identity, IdentityAttribute};
 pub use model::{Field, Model, Sensitive, Set, Val};
 pub use schema::{
     Attribute, Block, ConfigRule, NestedBlock, Nesting, ReplaceIf, ReplaceIfRequest, Schema,

@@ -28,7 +28,7 @@ pub enum Validator {
 }
 
 impl Validator {
-    fn check(&self, value: &Value, path: &AttrPath, diags: &mut Diagnostics) {
+    pub(crate) fn check(&self, value: &Value, path: &AttrPath, diags: &mut Diagnostics) {
         if !value.is_wholly_known() || value.is_null() {
             return;
         }

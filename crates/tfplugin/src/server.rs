@@ -19,6 +19,7 @@ use tracing::{debug, error};
 use super::convert::{decode, encode};
 use super::diag::{AttrPath, Diagnostics};
 use super::framework::{DataSource, EphemeralResource, Provider, Resource};
+use super::identity::Identity;
 use super::plan::finish_state;
 use super::proto::tfplugin6 as pb;
 use super::schema::Schema;
@@ -33,6 +34,8 @@ pub(crate) struct Entry<T: ?Sized> {
     pub(crate) imp: Arc<T>,
     pub(crate) schema: Schema,
     pub(crate) ty: Type,
+    /// A resource's identity, if it declares one (always `None` for other kinds).
+    pub(crate) identity: Option<Identity>,
 }
 
 impl<T: ?Sized> Clone for Entry<T> {
@@ -41,6 +44,7 @@ impl<T: ?Sized> Clone for Entry<T> {
             imp: self.imp.clone(),
             schema: self.schema.clone(),
             ty: self.ty.clone(),
+            identity: self.identity.clone(),
         }
     }
 }
@@ -48,7 +52,12 @@ impl<T: ?Sized> Clone for Entry<T> {
 impl<T: ?Sized> Entry<T> {
     fn new(imp: Arc<T>, schema: Schema) -> Entry<T> {
         let ty = schema.ty();
-        Entry { imp, schema, ty }
+        Entry {
+            imp,
+            schema,
+            ty,
+            identity: None,
+        }
     }
     /// Decodes a value of this entry's type (see [`decode`]).
     pub(crate) fn decode(
@@ -106,6 +115,10 @@ pub(crate) struct Inner {
 }
 
 impl Inner {
+    /// Every resource under its full type name.
+    pub(crate) fn resources(&self) -> impl Iterator<Item = (&String, &Entry<dyn Resource>)> {
+        self.resources.iter()
+    }
     pub(crate) fn resource(&self, name: &str) -> Result<Entry<dyn Resource>, Diagnostics> {
         self.resources
             .get(name)
@@ -153,7 +166,10 @@ impl ProviderService {
     /// Collects the provider's schemas once; later calls only look them up.
     pub fn new(provider: Arc<dyn Provider>) -> ProviderService {
         let prefix = provider.type_name();
-        let resources = register(prefix, provider.resources(), |r| (r.name(), r.schema()));
+        let mut resources = register(prefix, provider.resources(), |r| (r.name(), r.schema()));
+        for entry in resources.values_mut() {
+            entry.identity = entry.imp.identity();
+        }
         let data_sources = register(prefix, provider.data_sources(), |d| (d.name(), d.schema()));
         let ephemerals = register(prefix, provider.ephemeral_resources(), |e| {
             (e.name(), e.schema())
@@ -278,6 +294,8 @@ macro_rules! rpc {
 }
 
 rpc!(
+    get_resource_identity_schemas: "GetResourceIdentitySchemas" about provider,
+    upgrade_resource_identity: "UpgradeResourceIdentity" about type_name,
     validate_provider_config: "ValidateProviderConfig" about provider,
     configure_provider: "ConfigureProvider" about provider,
     validate_resource_config: "ValidateResourceConfig" about type_name,
@@ -420,21 +438,16 @@ impl pb::provider_server::Provider for ProviderService {
 
     async fn get_resource_identity_schemas(
         &self,
-        _req: Request<pb::get_resource_identity_schemas::Request>,
+        req: Request<pb::get_resource_identity_schemas::Request>,
     ) -> Result<Response<pb::get_resource_identity_schemas::Response>, Status> {
-        // No resource declares an identity; import uses ids.
-        Ok(Response::new(Default::default()))
+        self.call(req, Inner::get_resource_identity_schemas).await
     }
 
     async fn upgrade_resource_identity(
         &self,
-        _req: Request<pb::upgrade_resource_identity::Request>,
+        req: Request<pb::upgrade_resource_identity::Request>,
     ) -> Result<Response<pb::upgrade_resource_identity::Response>, Status> {
-        let d = failure(
-            "Resource identity is not supported",
-            "This provider declares no resource identities.",
-        );
-        Ok(Response::new(answer(&d)))
+        self.call(req, Inner::upgrade_resource_identity).await
     }
 
     async fn configure_provider(

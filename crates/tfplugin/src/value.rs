@@ -54,6 +54,31 @@ impl Type {
             }
         }
     }
+
+    /// Reads the JSON form of [`Type::to_json`] (as schemas carry it); `None` for anything else.
+    pub fn from_json(json: &serde_json::Value) -> Option<Type> {
+        use serde_json::Value as J;
+        match json {
+            J::String(s) => match s.as_str() {
+                "string" => Some(Type::String),
+                "number" => Some(Type::Number),
+                "bool" => Some(Type::Bool),
+                _ => None,
+            },
+            J::Array(parts) => match (parts.first()?.as_str()?, parts.get(1)?) {
+                ("list", e) => Some(Type::list(Type::from_json(e)?)),
+                ("set", e) => Some(Type::set(Type::from_json(e)?)),
+                ("map", e) => Some(Type::map(Type::from_json(e)?)),
+                ("object", J::Object(fields)) => fields
+                    .iter()
+                    .map(|(k, t)| Some((k.clone(), Type::from_json(t)?)))
+                    .collect::<Option<BTreeMap<_, _>>>()
+                    .map(Type::Object),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
 }
 
 /// A number as Terraform carries it: integers exactly, everything else as f64.
@@ -555,5 +580,18 @@ mod tests {
             Type::set(Type::String).to_json(),
             serde_json::json!(["set", "string"])
         );
+    }
+
+    #[test]
+    fn types_read_back_from_their_json_form() {
+        for ty in [
+            object_type(),
+            Type::map(Type::list(Type::Bool)),
+            Type::Number,
+        ] {
+            assert_eq!(Type::from_json(&ty.to_json()), Some(ty));
+        }
+        assert_eq!(Type::from_json(&serde_json::json!("tuple")), None);
+        assert_eq!(Type::from_json(&serde_json::json!(["set"])), None);
     }
 }
