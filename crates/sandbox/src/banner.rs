@@ -38,6 +38,14 @@ pub fn banner(sandbox: &Sandbox, provider_dir: &Path) -> String {
             t.company_id, t.public_key, t.private_key, t.umbrella_api_key, t.umbrella_api_secret
         );
     }
+    if config.hand_made {
+        match sandbox.hand_made() {
+            [] => out.push_str(
+                "  --hand-made: nothing added, the state came from a file (it holds what was there)\n",
+            ),
+            made => out.push_str(&crate::hand_made::describe(made)),
+        }
+    }
     let _ = writeln!(out);
     let _ = writeln!(
         out,

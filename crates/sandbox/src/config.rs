@@ -80,6 +80,9 @@ pub struct SandboxConfig {
     /// Umbrella's per-key rate limits: off (the default) or the documented ones, optionally
     /// with time compressed.
     pub umbrella_limits: crate::umbrella::UmbrellaLimits,
+    /// Start every tenant with an Umbrella PSA integration set up by hand, with one permission
+    /// too many ([`crate::hand_made`]); not when the state comes from a file. Off by default.
+    pub hand_made: bool,
 }
 
 impl TenantConfig {
@@ -126,6 +129,7 @@ impl Default for SandboxConfig {
             enforce_role_permissions: false,
             customers_per_console: 3,
             umbrella_limits: crate::umbrella::UmbrellaLimits::Off,
+            hand_made: false,
         }
     }
 }

@@ -18,6 +18,7 @@ mod config;
 mod connectwise;
 pub mod extensions_off;
 pub mod faults;
+pub mod hand_made;
 mod http;
 mod lookups;
 mod members;
@@ -73,6 +74,8 @@ pub struct Sandbox {
     ca_pem: Option<String>,
     /// TLS handshakes that failed (e.g. a client that does not trust the CA).
     tls_failures: Arc<AtomicU64>,
+    /// With [`SandboxConfig::hand_made`]: what was set up.
+    hand_made: Vec<hand_made::HandMadeIntegration>,
 }
 
 impl Sandbox {
@@ -102,13 +105,20 @@ impl Sandbox {
         if let Some(source) = source {
             snapshot::load(source, &state, &umbrella)?;
         }
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        state.set_addr(addr);
+        // A recorded state holds whatever was set up already; the console needs the site's URL.
+        let hand_made = if config.hand_made && source.is_none() {
+            let scheme = if config.tls { "https" } else { "http" };
+            hand_made::set_up(&state, &umbrella, &format!("{scheme}://{addr}"))
+        } else {
+            Vec::new()
+        };
         if let Some(file) = state_file {
             // At once, so that an unwritable file is reported now rather than at shutdown.
             snapshot::save(file, &state, &umbrella)?;
         }
-        let listener = tokio::net::TcpListener::bind(addr).await?;
-        let addr = listener.local_addr()?;
-        state.set_addr(addr);
         // The two route sets do not overlap; the layers below then record and delay both.
         let app = connectwise_router(state.clone()).merge(umbrella::router(umbrella.clone()));
         // Playing a server without the `[ext]` calls, or one that enforces roles (off by default).
@@ -150,7 +160,14 @@ impl Sandbox {
             autosave,
             ca_pem,
             tls_failures,
+            hand_made,
         })
+    }
+
+    /// With [`SandboxConfig::hand_made`], per tenant: the integration set up at start (empty when
+    /// the state came from a file).
+    pub fn hand_made(&self) -> &[hand_made::HandMadeIntegration] {
+        &self.hand_made
     }
 
     pub fn addr(&self) -> SocketAddr {

@@ -85,6 +85,12 @@ struct Cli {
     /// Where --tls writes its CA certificate (PEM) [default: a file in the temp directory]
     #[arg(long, value_name = "FILE", requires = "tls")]
     tls_ca_out: Option<PathBuf>,
+    /// Start with an Umbrella PSA integration set up by hand in every tenant, as a person does it
+    /// in the consoles (role, permissions plus one ticked by mistake, API member, key, PSA
+    /// credentials, two mappings), to try adopting it with `generate-imports`; the banner lists
+    /// it. Not added to a state that --state reads from its file
+    #[arg(long)]
+    hand_made: bool,
     #[command(flatten)]
     faults: FaultArgs,
 }
@@ -192,6 +198,7 @@ fn sandbox_config(cli: Cli) -> (SandboxConfig, SocketAddr) {
         tls: cli.tls,
         customers_per_console: usize::from(cli.customers),
         umbrella_limits: cli.umbrella_limits,
+        hand_made: cli.hand_made,
         ..SandboxConfig::with_tenants(usize::from(cli.tenants))
     };
     (config, cli.listen)

@@ -4,6 +4,7 @@
 mod api_keys;
 mod auth;
 mod companies;
+mod hand_made;
 mod lists;
 mod members;
 mod role_settings;
