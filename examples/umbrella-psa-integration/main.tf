@@ -4,7 +4,9 @@
 #
 # Terraform cannot choose a provider per for_each instance, so each tenant has
 # its own provider alias and module block; everything else is driven by the
-# `tenants` map.
+# `tenants` map. Each tenant's key_mode says how its API key reaches Umbrella;
+# the default, "minted", keeps the private key out of plan and state (see the
+# module's README for the other modes).
 
 terraform {
   required_version = ">= 1.11"
@@ -64,6 +66,7 @@ module "acme" {
   connectwise_site       = local.tenants["acme"].site
   connectwise_company_id = local.tenants["acme"].company_id
   customer_company_ids   = local.tenants["acme"].customer_company_ids
+  key_mode               = local.tenants["acme"].key_mode
 }
 
 module "globex" {
@@ -73,6 +76,7 @@ module "globex" {
   connectwise_site       = local.tenants["globex"].site
   connectwise_company_id = local.tenants["globex"].company_id
   customer_company_ids   = local.tenants["globex"].customer_company_ids
+  key_mode               = local.tenants["globex"].key_mode
 }
 
 module "initech" {
@@ -82,6 +86,7 @@ module "initech" {
   connectwise_site       = local.tenants["initech"].site
   connectwise_company_id = local.tenants["initech"].company_id
   customer_company_ids   = local.tenants["initech"].customer_company_ids
+  key_mode               = local.tenants["initech"].key_mode
 }
 
 locals {

@@ -1,5 +1,5 @@
 output "public_keys" {
-  description = "Public part of each tenant's API key handed to Umbrella."
+  description = "Public part of the API key each tenant's Umbrella console uses (minted by the credentials by default)."
   value       = { for name, m in local.integrations : name => m.public_key }
 }
 

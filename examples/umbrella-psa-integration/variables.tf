@@ -21,6 +21,7 @@ variable "tenant_overrides" {
     umbrella_api_key     = string
     umbrella_api_secret  = string
     customer_company_ids = map(string)
+    key_mode             = optional(string, "minted")
   }))
   default = {}
 }
@@ -34,18 +35,21 @@ locals {
       public_key           = "sandbox-public-key", private_key = "sandbox-private-key"
       umbrella_base_url    = var.sandbox_url, umbrella_api_key = "umbrella-sandbox-key", umbrella_api_secret = "umbrella-sandbox-secret"
       customer_company_ids = { "2000001" = "AcmeDental", "2000002" = "BoltLegal", "2000003" = "CobaltClinics" }
+      key_mode             = "minted"
     }
     globex = {
       site                 = var.sandbox_url, company_id = "sandbox2"
       public_key           = "sandbox2-public-key", private_key = "sandbox2-private-key"
       umbrella_base_url    = var.sandbox_url, umbrella_api_key = "umbrella-sandbox2-key", umbrella_api_secret = "umbrella-sandbox2-secret"
       customer_company_ids = { "2000101" = "AcmeDental" }
+      key_mode             = "minted"
     }
     initech = {
       site                 = var.sandbox_url, company_id = "sandbox3"
       public_key           = "sandbox3-public-key", private_key = "sandbox3-private-key"
       umbrella_base_url    = var.sandbox_url, umbrella_api_key = "umbrella-sandbox3-key", umbrella_api_secret = "umbrella-sandbox3-secret"
       customer_company_ids = {}
+      key_mode             = "minted"
     }
   }
 

@@ -9,8 +9,13 @@ output "member_id" {
 }
 
 output "public_key" {
-  description = "Public part of the API key handed to Umbrella."
-  value       = connectwise_api_key.this.public_key
+  description = "Public part of the API key Umbrella uses (minted, created here, or given), whatever key_mode is."
+  value       = connectwise_umbrella_psa_credentials.this.public_key
+}
+
+output "minted_key_id" {
+  description = "With key_mode \"minted\": the record id of the minted ConnectWise API key (its private key is only in Umbrella). Null otherwise."
+  value       = connectwise_umbrella_psa_credentials.this.minted_key_id
 }
 
 output "connection_status" {
