@@ -13,8 +13,9 @@ use super::config::Handle;
 use super::diag::{bad_import_id, client_error, client_error_on};
 use api_client::{ApiKey, ConnectWise, Error};
 use tfplugin::{
-    ApplyRequest, AttrPath, Attribute, Block, Diagnostics, Model, PlanRequest, PlanResponse,
-    Private, ReadRequest, Resource, Schema, Sensitive, StateResponse, Type, Val, Validator, Value,
+    ApplyRequest, AttrPath, Attribute, Block, Diagnostics, Identity, IdentityAttribute, Model,
+    PlanRequest, PlanResponse, Private, ReadRequest, Resource, Schema, Sensitive, StateResponse,
+    Type, Val, Validator, Value,
 };
 
 /// The most characters the key description may have.
@@ -216,6 +217,22 @@ impl Resource for ApiKeyResource {
 
     fn schema(&self) -> Schema {
         key_schema()
+    }
+
+    fn identity(&self) -> Option<Identity> {
+        Some(
+            Identity::new("{member_id}/{key_id}")
+                .attribute(
+                    IdentityAttribute::string("member_id")
+                        .validate(Validator::Custom(record_id))
+                        .description("The record id of the member that owns the key."),
+                )
+                .attribute(
+                    IdentityAttribute::string("key_id")
+                        .validate(Validator::Custom(record_id))
+                        .description("The key's record id."),
+                ),
+        )
     }
 
     fn doc_sections(&self) -> &'static str {

@@ -4,14 +4,14 @@
 
 use async_trait::async_trait;
 
-use super::common::ids::{numeric_but_not_record_id, parse_record_id};
+use super::common::ids::{numeric_but_not_record_id, parse_record_id, record_id};
 use super::common::roles::{ROLE_IMPORT_ID, RoleModel, find_role};
 use super::config::Handle;
 use super::diag::{bad_import_id, client_error, client_error_on};
 use api_client::NewSecurityRole;
 use tfplugin::{
-    ApplyRequest, Attribute, Block, Model, ReadRequest, Resource, Schema, StateResponse, Validator,
-    Value,
+    ApplyRequest, Attribute, Block, Identity, IdentityAttribute, Model, ReadRequest, Resource,
+    Schema, StateResponse, Validator, Value,
 };
 
 /// The maximum length ConnectWise allows for `name` and `roleType`.
@@ -88,6 +88,16 @@ impl Resource for SecurityRoleResource {
 
     fn schema(&self) -> Schema {
         role_schema()
+    }
+
+    fn identity(&self) -> Option<Identity> {
+        Some(
+            Identity::new("{id}").attribute(
+                IdentityAttribute::string("id")
+                    .validate(Validator::Custom(record_id))
+                    .description("The role's record id (numeric, as a string)."),
+            ),
+        )
     }
 
     fn doc_sections(&self) -> &'static str {

@@ -17,8 +17,8 @@ use super::diag::{bad_import_id, umbrella_error, umbrella_error_on};
 use api_client::umbrella::Customer;
 use api_client::umbrella::psa::{ConsoleReads, MAX_PSA_COMPANY_ID_LEN};
 use tfplugin::{
-    ApplyRequest, AttrPath, Attribute, Block, Diagnostics, Model, PlanRequest, PlanResponse,
-    ReadRequest, Resource, Schema, StateResponse, Val, Validator, Value,
+    ApplyRequest, AttrPath, Attribute, Block, Diagnostics, Identity, IdentityAttribute, Model,
+    PlanRequest, PlanResponse, ReadRequest, Resource, Schema, StateResponse, Val, Validator, Value,
 };
 
 pub struct UmbrellaPsaCompanyMappingResource {
@@ -177,6 +177,18 @@ impl Resource for UmbrellaPsaCompanyMappingResource {
 
     fn schema(&self) -> Schema {
         mapping_schema()
+    }
+
+    fn identity(&self) -> Option<Identity> {
+        Some(
+            Identity::new("{customer_id}").attribute(
+                IdentityAttribute::number("customer_id")
+                    .validate(Validator::Custom(positive_whole_number))
+                    .description(
+                        "Id of the managed customer in Umbrella (a positive whole number).",
+                    ),
+            ),
+        )
     }
 
     fn doc_sections(&self) -> &'static str {

@@ -17,8 +17,9 @@ use super::diag::{bad_import_id, umbrella_error};
 use api_client::umbrella::Mapping;
 use api_client::umbrella::psa::{ConsoleReads, MAX_PSA_COMPANY_ID_LEN};
 use tfplugin::{
-    ApplyRequest, AttrPath, Attribute, Block, Diagnostics, Model, PlanRequest, PlanResponse,
-    ReadRequest, Resource, Schema, StateResponse, Type, Val, Value,
+    ApplyRequest, AttrPath, Attribute, Block, Diagnostics, Identity, IdentityAttribute, Model,
+    PlanRequest, PlanResponse, ReadRequest, Resource, Schema, StateResponse, Type, Val, Validator,
+    Value,
 };
 
 /// The id of the one table of a console (and its import id).
@@ -271,6 +272,19 @@ impl Resource for UmbrellaPsaCompanyMappingsResource {
 
     fn schema(&self) -> Schema {
         table_schema()
+    }
+
+    fn identity(&self) -> Option<Identity> {
+        Some(
+            Identity::new("{id}").attribute(
+                IdentityAttribute::string("id")
+                    .validate(Validator::OneOf(&[CONSOLE_ID]))
+                    .description(
+                        "Always `psa`: the console's one mapping table (the console the \
+                         provider's `umbrella` block signs in to).",
+                    ),
+            ),
+        )
     }
 
     fn doc_sections(&self) -> &'static str {

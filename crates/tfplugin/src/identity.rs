@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 
 use super::diag::{AttrPath, Diagnostics};
-use super::schema::Validator;
+use super::schema::{Block, Validator};
 use super::value::{Number, Type, Value};
 
 /// The identity schema version every identity has (Terraform compares identities of one
@@ -199,6 +199,40 @@ impl Identity {
         format!("{{{}}}", parts.join(", "))
     }
 
+    /// Whether every attribute reads a state attribute of `schema` of its own type, and the
+    /// import id format names only identity attributes (for a test per resource, like
+    /// [`crate::model::check_model`]).
+    pub fn matches_schema(&self, schema: &Block) -> Result<(), String> {
+        for a in &self.attributes {
+            match schema.get(&a.state_attribute) {
+                None => {
+                    return Err(format!(
+                        "identity attribute {:?} reads {:?}, which the schema does not have",
+                        a.name, a.state_attribute
+                    ));
+                }
+                Some(s) if s.ty != a.ty => {
+                    return Err(format!(
+                        "identity attribute {:?} is {:?} but state attribute {:?} is {:?}",
+                        a.name, a.ty, s.name, s.ty
+                    ));
+                }
+                Some(_) => {}
+            }
+        }
+        let mut rest = self.import_id_format.to_string();
+        for a in &self.attributes {
+            rest = rest.replace(&format!("{{{}}}", a.name), "");
+        }
+        if rest.contains('{') {
+            return Err(format!(
+                "the import id format {:?} names something that is no identity attribute",
+                self.import_id_format
+            ));
+        }
+        Ok(())
+    }
+
     fn required_names(&self) -> String {
         self.attributes
             .iter()
@@ -293,6 +327,28 @@ mod tests {
             &mut d,
         );
         assert_eq!(d.0[0].summary, "Unknown identity attribute");
+    }
+
+    #[test]
+    fn an_identity_must_read_state_attributes_of_its_type() {
+        use crate::schema::Attribute;
+        let schema = Block::new("")
+            .attribute(Attribute::string("member_id"))
+            .attribute(Attribute::string("key_record"));
+        assert_eq!(key_identity().matches_schema(&schema), Ok(()));
+        let wrong_type =
+            Identity::new("{member_id}").attribute(IdentityAttribute::number("member_id"));
+        assert!(wrong_type.matches_schema(&schema).is_err());
+        let missing = Identity::new("{id}").attribute(IdentityAttribute::string("id"));
+        assert!(
+            missing
+                .matches_schema(&schema)
+                .unwrap_err()
+                .contains("\"id\"")
+        );
+        let bad_format =
+            Identity::new("{member}").attribute(IdentityAttribute::string("member_id"));
+        assert!(bad_format.matches_schema(&schema).is_err());
     }
 
     #[test]

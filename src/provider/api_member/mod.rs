@@ -9,7 +9,7 @@ mod schema;
 
 use async_trait::async_trait;
 
-use super::common::ids::{numeric_but_not_record_id, parse_record_id};
+use super::common::ids::{numeric_but_not_record_id, parse_record_id, record_id};
 use super::common::members::none_if_not_found;
 use super::common::nullable::decode_nullable;
 use super::config::Handle;
@@ -20,8 +20,8 @@ use refs::{REFS, RefSpec, resolve};
 use schema::member_schema;
 pub use schema::{IDENTIFIER_MAX, NAME_MAX};
 use tfplugin::{
-    ApplyRequest, AttrPath, Diagnostics, Model, PlanRequest, PlanResponse, ReadRequest, Resource,
-    Schema, StateResponse, Val, Value,
+    ApplyRequest, AttrPath, Diagnostics, Identity, IdentityAttribute, Model, PlanRequest,
+    PlanResponse, ReadRequest, Resource, Schema, StateResponse, Val, Validator, Value,
 };
 
 /// ConnectWise field names → attribute names, for field errors.
@@ -118,6 +118,16 @@ impl Resource for ApiMemberResource {
 
     fn schema(&self) -> Schema {
         member_schema()
+    }
+
+    fn identity(&self) -> Option<Identity> {
+        Some(
+            Identity::new("{id}").attribute(
+                IdentityAttribute::string("id")
+                    .validate(Validator::Custom(record_id))
+                    .description("The API member's record id (numeric, as a string)."),
+            ),
+        )
     }
 
     fn doc_sections(&self) -> &'static str {

@@ -32,10 +32,10 @@ use crate::provider::common::settings::{
 use crate::provider::config::Handle;
 use crate::provider::diag::{bad_import_id, client_error};
 use api_client::{ConnectWise, Error, SecurityRoleSetting};
-use schema::{DOC_SECTIONS, schema};
+use schema::{DOC_SECTIONS, identity, schema};
 use tfplugin::{
-    ApplyRequest, AttrPath, Diagnostics, Model, PlanRequest, PlanResponse, ReadRequest, Resource,
-    Schema, StateResponse, Val, Value,
+    ApplyRequest, AttrPath, Diagnostics, Identity, Model, PlanRequest, PlanResponse, ReadRequest,
+    Resource, Schema, StateResponse, Val, Value,
 };
 
 /// The claims shared with `connectwise_role_permission_set`; named here for the provider's
@@ -125,6 +125,10 @@ impl Resource for RolePermissionResource {
 
     fn schema(&self) -> Schema {
         schema()
+    }
+
+    fn identity(&self) -> Option<Identity> {
+        Some(identity())
     }
 
     fn doc_sections(&self) -> &'static str {
@@ -249,6 +253,38 @@ impl Resource for RolePermissionResource {
             f.module, f.function
         );
         import_row(&cw, id, role_id, Row::Function(f), missing, resp).await;
+    }
+
+    /// The identity names the role by record id, so the row is read directly (the import id
+    /// `<role>/<module>/<function>` would look the role up by name first).
+    async fn import_by_identity(&self, identity: &Value, resp: &mut StateResponse) {
+        let text = |name: &str| identity.get(name).as_str().unwrap_or_default().to_string();
+        let (module, function) = (text("module"), text("function"));
+        let Some(role_id) = parse_record_id(&text("role_id")) else {
+            resp.diags.attr_error(
+                AttrPath::root("role_id"),
+                "Invalid identity",
+                "role_id must be a security role's numeric record id.",
+            );
+            return;
+        };
+        let Some(f) = lookup(&module, &function) else {
+            resp.diags.attr_error(
+                AttrPath::root("function"),
+                "Unknown module function",
+                unknown_function_detail(&module, &function),
+            );
+            return;
+        };
+        let Some(cw) = self.handle.connectwise(&mut resp.diags) else {
+            return;
+        };
+        let id = format!("{role_id}/{module}/{function}");
+        let missing = format!(
+            "Security role {role_id} has no row for {} > {}.",
+            f.module, f.function
+        );
+        import_row(&cw, &id, role_id, Row::Function(f), missing, resp).await;
     }
 }
 

@@ -1,7 +1,8 @@
 //! The schema and documentation page of `connectwise_role_permission`.
 
 use crate::catalogue;
-use tfplugin::{Attribute, Block, Schema, Type, Validator, Value};
+use crate::provider::common::ids::record_id;
+use tfplugin::{Attribute, Block, Identity, IdentityAttribute, Schema, Type, Validator, Value};
 
 /// A level attribute: `None`, `My` or `All`, defaulting to `None`.
 fn level_attribute(name: &str, what: &str, with_default: bool) -> Attribute {
@@ -28,6 +29,31 @@ const ALLOWED_TABLES_DOC: &str = "The function's \"Allow access to these\" list,
      Table Setup `Group / Table` such as `Service / Priority`. Entries not listed stay in \
      \"Disallow access to these\". Null (or `[]`) on a customizable function means the allow-list \
      must be empty; entries added outside Terraform then show as drift.";
+
+/// The identity: the role and the module function, as the state names them. Imports by
+/// identity look the row up directly (`import_by_identity`); the format is an import id that
+/// names the same row.
+pub(super) fn identity() -> Identity {
+    Identity::new("{role_id}/{module}/{function}")
+        .attribute(
+            IdentityAttribute::string("role_id")
+                .validate(Validator::Custom(record_id))
+                .description("The security role's record id (numeric, as a string)."),
+        )
+        .attribute(
+            IdentityAttribute::string("module")
+                .validate(Validator::NotBlank)
+                .description("The module as the security role screen names it, e.g. `System`."),
+        )
+        .attribute(
+            IdentityAttribute::string("function")
+                .validate(Validator::NotBlank)
+                .description(
+                    "The module function as the security role screen names it, e.g. \
+                     `Table Setup`.",
+                ),
+        )
+}
 
 pub(super) fn schema() -> Schema {
     Schema::new(

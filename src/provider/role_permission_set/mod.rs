@@ -14,7 +14,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::provider::common::claims::{ClaimConflict, Claims};
-use crate::provider::common::ids::{numeric_but_not_record_id, parse_record_id};
+use crate::provider::common::ids::{numeric_but_not_record_id, parse_record_id, record_id};
 use crate::provider::common::permissions::{
     LEVEL_ATTRS, Paths, Permission, Tables, check_permission, check_role_id, level_name, lookup,
     parse_level, unknown_function_detail,
@@ -29,8 +29,8 @@ use crate::provider::diag::{bad_import_id, client_error};
 use api_client::{ConnectWise, Error, Level, SecurityRoleSetting};
 use schema::{DOC_SECTIONS, schema};
 use tfplugin::{
-    ApplyRequest, AttrPath, Diagnostics, Model, PlanRequest, PlanResponse, ReadRequest, Resource,
-    Schema, Set, StateResponse, Val, Value,
+    ApplyRequest, AttrPath, Diagnostics, Identity, IdentityAttribute, Model, PlanRequest,
+    PlanResponse, ReadRequest, Resource, Schema, Set, StateResponse, Val, Validator, Value,
 };
 
 /// The resource's attributes; each `permission` block is a [`Permission`].
@@ -80,6 +80,16 @@ impl Resource for RolePermissionSetResource {
 
     fn schema(&self) -> Schema {
         schema()
+    }
+
+    fn identity(&self) -> Option<Identity> {
+        Some(
+            Identity::new("{role_id}").attribute(
+                IdentityAttribute::string("role_id")
+                    .validate(Validator::Custom(record_id))
+                    .description("The security role's record id (numeric, as a string)."),
+            ),
+        )
     }
 
     fn doc_sections(&self) -> &'static str {

@@ -23,8 +23,8 @@ use super::config::Handle;
 use super::diag::{bad_import_id, umbrella_error};
 use minted::{MintPrivate, MintedKey, minted_key_gone, revoke};
 use tfplugin::{
-    ApplyRequest, AttrPath, Diagnostics, Model, PlanRequest, PlanResponse, ReadRequest, Resource,
-    Schema, StateResponse, Val, Value,
+    ApplyRequest, AttrPath, Diagnostics, Identity, IdentityAttribute, Model, PlanRequest,
+    PlanResponse, ReadRequest, Resource, Schema, StateResponse, Val, Validator, Value,
 };
 
 pub use schema::{CredentialsModel, MintKeyModel, credentials_schema};
@@ -107,6 +107,19 @@ impl Resource for UmbrellaPsaCredentialsResource {
 
     fn schema(&self) -> Schema {
         credentials_schema()
+    }
+
+    fn identity(&self) -> Option<Identity> {
+        Some(
+            Identity::new("{id}").attribute(
+                IdentityAttribute::string("id")
+                    .validate(Validator::OneOf(&[ID]))
+                    .description(
+                        "Always `psa`: a console has one PSA integration, and the provider's \
+                         `umbrella` block chooses the console.",
+                    ),
+            ),
+        )
     }
 
     fn doc_sections(&self) -> &'static str {
