@@ -103,8 +103,9 @@ struct GenerateImports {
         requires = "module"
     )]
     module_source: String,
-    /// Use the aliased provider configuration connectwise.ALIAS: `provider =` in every import
-    /// block (and with --root the provider block's alias and the module's `providers`)
+    /// Use the aliased provider configuration connectwise.ALIAS: at root level `provider =` in
+    /// every import block; with --module the module call's `providers` and the --root provider
+    /// block's alias (Terraform takes no `provider =` in imports of configured resources)
     #[arg(long, value_name = "ALIAS")]
     provider: Option<String>,
 }
@@ -216,7 +217,8 @@ async fn root_level_blocks(
         what.roles.push("Umbrella".into());
     }
     let blocks = importer::discover(cw, umbrella, &what).await?;
-    Ok((importer::render(&blocks), blocks.len()))
+    let provider = args.provider.as_ref().map(|a| format!("connectwise.{a}"));
+    Ok((importer::render(&blocks, provider.as_deref()), blocks.len()))
 }
 
 /// The module's import file (returned) and, with --root, the root configuration (written).

@@ -123,8 +123,16 @@ pub fn render_module_imports(found: &Adoption, target: &ModuleTarget) -> String 
              the module's connectwise_umbrella_psa_credentials.this and mappings are not imported.",
         );
     }
-    let provider = target.provider_ref();
-    import_blocks(header, &module_blocks(found, target), provider.as_deref()).render(0)
+    if let Some(provider) = target.provider_ref() {
+        // Terraform refuses `provider =` in an import block whose resource is configured (it
+        // "can only be specified in import blocks that will generate configuration"): the
+        // module's resources take the provider the module call passes.
+        header = header.comment("").comment(&format!(
+            "Provider {provider}: the module call passes it (providers = {{ connectwise = \
+             {provider} }});\nimport blocks of configured resources take no provider argument."
+        ));
+    }
+    import_blocks(header, &module_blocks(found, target), None).render(0)
 }
 
 /// What `key_mode = "adopted"` does with the key, and how to move on to a minted key.
@@ -318,17 +326,22 @@ mod tests {
     }
 
     #[test]
-    fn imports_use_the_module_addresses_and_the_aliased_provider() {
+    fn imports_use_the_module_addresses_and_leave_the_provider_to_the_module_call() {
         let text = render_module_imports(&found(true), &target(Some("tenant_a")));
         for block in [
-            "import {\n  to       = module.psa.connectwise_security_role.this\n  id       = \"3\"\n  provider = connectwise.tenant_a\n}\n",
-            "import {\n  to       = module.psa.connectwise_role_permission_set.this\n  id       = \"3\"\n",
-            "  to       = module.psa.connectwise_api_member.this\n  id       = \"4\"\n",
-            "  to       = module.psa.connectwise_umbrella_psa_credentials.this\n  id       = \"psa\"\n",
-            "  to       = module.psa.connectwise_umbrella_psa_company_mapping.this[\"2000001\"]\n  id       = \"2000001\"\n",
+            "import {\n  to = module.psa.connectwise_security_role.this\n  id = \"3\"\n}\n",
+            "import {\n  to = module.psa.connectwise_role_permission_set.this\n  id = \"3\"\n}\n",
+            "  to = module.psa.connectwise_api_member.this\n  id = \"4\"\n",
+            "  to = module.psa.connectwise_umbrella_psa_credentials.this\n  id = \"psa\"\n",
+            "  to = module.psa.connectwise_umbrella_psa_company_mapping.this[\"2000001\"]\n  id = \"2000001\"\n",
         ] {
             assert!(text.contains(block), "{block}\nmissing from:\n{text}");
         }
+        assert!(!text.contains("  provider ="), "{text}");
+        assert!(
+            text.contains("# Provider connectwise.tenant_a: the module call passes it (providers = { connectwise = connectwise.tenant_a });"),
+            "{text}"
+        );
         assert_eq!(
             text.matches("import {").count(),
             5,
@@ -391,6 +404,6 @@ mod tests {
         assert_eq!(text.matches("import {").count(), 3, "{text}");
         assert!(text.contains("\"old\" (public key \"OLD\")"), "{text}");
         assert!(text.contains("Without --umbrella"), "{text}");
-        assert!(!text.contains("provider ="), "{text}");
+        assert!(!text.contains("Provider connectwise."), "{text}");
     }
 }
