@@ -5,27 +5,22 @@
 //! module's own `terraform test` files. Every test ends with a destroy that leaves the sandbox
 //! as it found it.
 
+mod adopted;
 mod upgrade;
 mod world;
 
 use std::path::Path;
 
-use crate::harness::Harness;
 use world::{Snapshot, assert_umbrella_accepts, stored_psa};
 
 pub const CREDS: &str = "module.umbrella.connectwise_umbrella_psa_credentials.this";
-const KEY: &str = "module.umbrella.connectwise_api_key.this[0]";
+pub const KEY: &str = "module.umbrella.connectwise_api_key.this[0]";
 pub const MEMBER: &str = "module.umbrella.connectwise_api_member.this";
 pub const ROLE: &str = "module.umbrella.connectwise_security_role.this";
 
 /// The shipped module's directory.
 pub fn module_source() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/modules/umbrella-psa-integration")
-}
-
-/// `terraform.tfstate` as Terraform wrote it (empty when there is none yet).
-fn raw_state(h: &Harness) -> String {
-    std::fs::read_to_string(h.path().join("terraform.tfstate")).unwrap_or_default()
 }
 
 /// The record id of an attribute that holds one (`id`, `member_id`, ...).
@@ -66,7 +61,7 @@ async fn module_minted_key_is_nowhere_in_state() {
     assert_eq!(h.output("public_key").await, keys[0].public_key.as_str());
     let psa = assert_umbrella_accepts(&h);
     assert_eq!(psa.public_key, keys[0].public_key);
-    let raw = raw_state(&h);
+    let raw = world::raw_state_of(&h);
     assert!(raw.contains(&psa.public_key), "the state is the real one");
     assert!(
         !raw.contains(&psa.private_key),
@@ -133,7 +128,7 @@ async fn module_write_only_key_is_neither_in_plan_nor_in_state() {
     let creds = h.resource(CREDS).await;
     assert!(creds["private_key"].is_null() && creds["private_key_wo"].is_null());
     assert!(
-        !raw_state(&h).contains(&private),
+        !world::raw_state_of(&h).contains(&private),
         "the write-only private key is in terraform.tfstate"
     );
 
@@ -162,7 +157,10 @@ async fn module_in_state_key_then_minted_leaves_no_orphan_key() {
         .to_string();
     let psa = assert_umbrella_accepts(&h);
     assert_eq!(psa.private_key, private, "Umbrella holds the key in state");
-    assert!(raw_state(&h).contains(&private), "in_state keeps the key");
+    assert!(
+        world::raw_state_of(&h).contains(&private),
+        "in_state keeps the key"
+    );
     assert!(
         world::sensitive_in_raw_state(&h, "connectwise_api_key", "private_key"),
         "the key's private_key must be marked sensitive in state"
@@ -188,7 +186,7 @@ async fn module_in_state_key_then_minted_leaves_no_orphan_key() {
     let keys: Vec<i32> = world::keys_of(&h, member_id).iter().map(|k| k.id).collect();
     assert_eq!(keys, [minted_id], "the old key {old_key_id} is revoked");
     let psa = assert_umbrella_accepts(&h);
-    assert!(!raw_state(&h).contains(&psa.private_key));
+    assert!(!world::raw_state_of(&h).contains(&psa.private_key));
 
     h.destroy().await;
     Snapshot::take(&h).assert_same_as(&clean);

@@ -193,10 +193,14 @@ pub fn granted_rows(h: &Harness, role_id: i32) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// `terraform.tfstate` as Terraform wrote it (empty when there is none yet).
+pub fn raw_state_of(h: &Harness) -> String {
+    std::fs::read_to_string(h.path().join("terraform.tfstate")).unwrap_or_default()
+}
+
 /// Whether `terraform.tfstate` marks `attribute` of the `resource_type` instances sensitive.
 pub fn sensitive_in_raw_state(h: &Harness, resource_type: &str, attribute: &str) -> bool {
-    let text = std::fs::read_to_string(h.path().join("terraform.tfstate")).unwrap_or_default();
-    let state: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+    let state: serde_json::Value = serde_json::from_str(&raw_state_of(h)).unwrap_or_default();
     let needle = format!("\"{attribute}\"");
     state["resources"]
         .as_array()
