@@ -408,6 +408,14 @@ async fn apply_read_and_import_answer_the_same_identity() {
     let permission_id = text(&permission.state, "id");
     s.check_lifecycle(permission_type, &permission, &permission_id)
         .await;
+    // The identity's import id form names the same row.
+    let by_format = s
+        .import(permission_type, &format!("{role_id}/System/Table Setup"))
+        .await;
+    assert_eq!(
+        by_format.state,
+        s.import(permission_type, &permission_id).await.state
+    );
 
     let set_type = "connectwise_role_permission_set";
     let set = s.import(set_type, &role_id).await;
