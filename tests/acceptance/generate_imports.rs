@@ -170,3 +170,146 @@ async fn generate_imports_round_trip() {
         "the hand-made credentials still work"
     );
 }
+
+/// Strings that break HCL written without escaping, and what Terraform reads back.
+const HOSTILE_STRINGS: [&str; 7] = [
+    r#"Umbrella "${x}" %{y} \ end"#,
+    "$${already} %%{escaped}",
+    "trailing $ and % and $$",
+    "line\nbreak\r\ttab \u{7} bell",
+    "Zürich – Café ✓",
+    "}\n}\nresource \"x\" \"y\" {",
+    "",
+];
+
+#[tokio::test(flavor = "multi_thread")]
+async fn hcl_strings_read_back_exactly_in_terraform() {
+    use connectwise_provider::importer::hcl;
+    let h = Harness::new().await;
+    let outputs: String = HOSTILE_STRINGS
+        .iter()
+        .enumerate()
+        .map(|(i, s)| format!("output \"s{i}\" {{\n  value = {}\n}}\n", hcl::string(s)))
+        .collect();
+    h.raw_config(&outputs);
+    let fmt = h.terraform(&["fmt", "-check", "-no-color"]).await;
+    assert!(fmt.ok, "terraform fmt -check:\n{}", fmt.text());
+    h.apply().await;
+    for (i, s) in HOSTILE_STRINGS.iter().enumerate() {
+        assert_eq!(h.output(&format!("s{i}")).await, *s, "string {i}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn root_level_with_a_hostile_role_name_and_an_alias_imports_and_plans_empty() {
+    let h = crate::adopt::hand_made_harness().await;
+    let role_id = h.sandbox.hand_made()[0].role_id;
+    let hostile = HOSTILE_STRINGS[0];
+    h.sandbox.state().with_tenant("sandbox", |t| {
+        if let Some(role) = t.roles.get_mut(&role_id) {
+            role.name = hostile.into();
+        }
+    });
+    // No --role: with --umbrella the role is the one of the key the credentials use.
+    let out = crate::adopt::generate_imports(
+        &h,
+        &[
+            "--umbrella",
+            "--provider",
+            "tenant_a",
+            "--output",
+            "imports.tf",
+        ],
+    )
+    .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let imports = std::fs::read_to_string(h.path().join("imports.tf")).unwrap();
+    // Role, its five granted functions (the mistake included), member, key, credentials, two
+    // mappings: every block with the aliased provider.
+    assert_eq!(imports.matches("import {").count(), 11, "{imports}");
+    assert_eq!(
+        imports
+            .matches("  provider = connectwise.tenant_a\n")
+            .count(),
+        11,
+        "{imports}"
+    );
+    assert!(
+        imports.contains(r#"# security role "Umbrella \"$${x}\" %%{y} \\ end""#),
+        "{imports}"
+    );
+    let aliased = h.provider_block().replacen(
+        "provider \"connectwise\" {\n",
+        "provider \"connectwise\" {\n  alias = \"tenant_a\"\n",
+        1,
+    );
+    h.raw_config(&aliased);
+    let generated = h.generate_config().await;
+    assert_eq!(
+        generated.matches("= connectwise.tenant_a\n").count(),
+        11,
+        "every generated resource uses the aliased provider:\n{generated}"
+    );
+    h.apply().await;
+    h.expect_empty_plan().await;
+    let state = h.state().await;
+    assert_eq!(
+        state["connectwise_security_role.umbrella_x_y_end"]["name"],
+        hostile
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_umbrella_chain_says_where_it_breaks() {
+    // No PSA credentials at all.
+    let h = Harness::new().await;
+    let out = crate::adopt::generate_imports(&h, &["--umbrella", "--module", "psa"]).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("error: the Umbrella console has no PSA credentials"),
+        "{stderr}"
+    );
+
+    // The credentials name a key that no API member has (deleted by hand).
+    let h = crate::adopt::hand_made_harness().await;
+    let made = h.sandbox.hand_made()[0].clone();
+    h.sandbox.state().with_tenant("sandbox", |t| {
+        t.api_keys.remove(&made.key_id);
+    });
+    let out = crate::adopt::generate_imports(&h, &["--umbrella", "--module", "psa"]).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "no ConnectWise API member has an API key with public key \"{}\"",
+            made.public_key
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("a key of another member") && stderr.contains("deleted"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(&h.sandbox.config().tenants[0].private_key));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_root_file_is_never_written_over() {
+    let h = crate::adopt::hand_made_harness().await;
+    std::fs::write(h.path().join("main.tf"), "# mine\n").unwrap();
+    let out =
+        crate::adopt::generate_imports(&h, &["--umbrella", "--module", "psa", "--root", "main.tf"])
+            .await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("main.tf exists already"), "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(h.path().join("main.tf")).unwrap(),
+        "# mine\n"
+    );
+}
