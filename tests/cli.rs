@@ -69,6 +69,11 @@ fn generate_imports_help_exits_0_and_lists_its_options() {
         "--role <NAME>",
         "--umbrella",
         "--output <FILE>",
+        "--module <NAME>",
+        "--root <FILE>",
+        "--module-source <SOURCE>",
+        "[default: ./modules/umbrella-psa-integration]",
+        "--provider <ALIAS>",
         "CONNECTWISE_SITE",
     ] {
         assert!(text.contains(option), "missing {option}:\n{text}");
@@ -85,6 +90,53 @@ fn usage_errors_exit_2_naming_the_argument() {
         let out = provider(args);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
         assert!(stderr(&out).contains(named), "{args:?}: {}", stderr(&out));
+    }
+}
+
+#[test]
+fn generate_imports_refuses_bad_combinations_and_names_before_reading_anything() {
+    // clap: --root needs --module and --umbrella; --module-source needs --module.
+    for (args, named) in [
+        (&["generate-imports", "--root", "main.tf"][..], "--module"),
+        (
+            &["generate-imports", "--module", "psa", "--root", "main.tf"][..],
+            "--umbrella",
+        ),
+        (
+            &["generate-imports", "--module-source", "./m"][..],
+            "--module",
+        ),
+    ] {
+        let out = provider(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(named), "{args:?}: {}", stderr(&out));
+    }
+    // Names that become HCL identifiers; nothing is read from a server (none is configured).
+    for (args, message) in [
+        (
+            &["generate-imports", "--module", "9psa"][..],
+            "--module \"9psa\" is not a Terraform name",
+        ),
+        (
+            &["generate-imports", "--provider", "tenant a"][..],
+            "--provider \"tenant a\" is not a Terraform name",
+        ),
+        (
+            &[
+                "generate-imports",
+                "--module",
+                "psa",
+                "--role",
+                "a",
+                "--role",
+                "b",
+            ][..],
+            "--module adopts one role",
+        ),
+    ] {
+        let out = provider(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(message), "{args:?}: {}", stderr(&out));
     }
 }
 
