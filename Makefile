@@ -1,8 +1,13 @@
 # The two commands of README.md: `make demo` and `make test`.
-.PHONY: demo test lint fmt docs bench release
+.PHONY: demo adopt test lint fmt docs bench release
 
 demo:
 	./scripts/demo.sh
+
+# Adopting a hand-made integration into the shipped module: generate-imports against
+# `connectwise-sandbox --hand-made`, then the plan (only imports, plus the one drift).
+adopt:
+	./scripts/adopt.sh
 
 test:
 	cargo test

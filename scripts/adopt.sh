@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# `make adopt`: bringing an integration set up by hand under the shipped module, offline.
+# Builds the provider and the sandbox, starts `connectwise-sandbox --hand-made` on a free loopback
+# port (an Umbrella PSA integration made as a person makes it in the consoles, with one permission
+# ticked by mistake), runs `generate-imports --umbrella --module psa --root main.tf` in a
+# temporary directory with the module copied in, and shows the files and `terraform plan`: only
+# imports, plus the one drift the mistake is (Finance > Invoicing, set back to None).
+# APPLY=1 also applies and shows that the next plan is empty; KEEP=1 leaves the sandbox and the
+# directory in place. Needs bash, cargo and terraform (>= 1.11); portable (no GNU-only options).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+command -v terraform >/dev/null || { echo "terraform is not on PATH; install Terraform >= 1.11" >&2; exit 1; }
+command -v cargo >/dev/null || { echo "cargo is not on PATH; install Rust (see the README's prerequisites)" >&2; exit 1; }
+
+profile=${PROFILE:-release}
+echo "==> building the provider and the sandbox ($profile; the first build takes a few minutes)"
+if [ "$profile" = release ]; then cargo build --release --bins; else cargo build --bins; fi
+bin="$root/target/$profile"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/cw-adopt-XXXXXX")
+log="$work/sandbox.log"
+
+"$bin/connectwise-sandbox" --listen "127.0.0.1:${SANDBOX_PORT:-0}" --hand-made >"$log" 2>&1 &
+sandbox_pid=$!
+cleanup() {
+  if [ "${KEEP:-0}" != "1" ]; then
+    kill "$sandbox_pid" 2>/dev/null || true
+    wait "$sandbox_pid" 2>/dev/null || true
+    rm -rf "$work"
+  fi
+}
+trap cleanup EXIT
+url=
+for _ in $(seq 1 100); do
+  url=$(sed -n 's/^ConnectWise Manage sandbox listening on \([^ ]*\).*/\1/p' "$log" 2>/dev/null | head -n 1)
+  [ -n "$url" ] && break
+  kill -0 "$sandbox_pid" 2>/dev/null || { cat "$log"; echo "the sandbox did not start" >&2; exit 1; }
+  sleep 0.1
+done
+[ -n "$url" ] || { cat "$log"; echo "the sandbox printed no URL" >&2; exit 1; }
+# Give the banner time to be written whole.
+sleep 0.2
+echo "==> sandbox listening on $url; what a person set up there by hand:"
+grep '^  hand-made integration' "$log" | sed 's/^  /    /'
+
+# The first tenant's fixed, public credentials, as the banner prints them.
+tenant_line=$(grep '^  tenant [^ ]*: ConnectWise public key' "$log" | head -n 1)
+field() { printf '%s\n' "$tenant_line" | sed -n "s/$1/\\1/p"; }
+company=$(field '^  tenant \([^:]*\):.*')
+public_key=$(field '.*ConnectWise public key \([^,]*\),.*')
+private_key=$(field '.*, private key \([^;]*\);.*')
+umbrella_key=$(field '.*Umbrella API key \([^,]*\),.*')
+umbrella_secret=$(field '.*, secret \(.*\)$')
+
+# The provider reads these (the generated root configuration holds none of the secrets).
+export CONNECTWISE_SITE="$url" CONNECTWISE_COMPANY_ID="$company"
+export CONNECTWISE_PUBLIC_KEY="$public_key" CONNECTWISE_PRIVATE_KEY="$private_key"
+export CONNECTWISE_CLIENT_ID=00000000-0000-4000-8000-000000000000
+export UMBRELLA_BASE_URL="$url" UMBRELLA_API_KEY="$umbrella_key" UMBRELLA_API_SECRET="$umbrella_secret"
+
+mkdir -p "$work/modules"
+cp -R "$root/examples/modules/umbrella-psa-integration" "$work/modules/"
+rm -rf "$work/modules/umbrella-psa-integration/.terraform"
+cat >"$work/terraform.tfrc" <<RC
+provider_installation {
+  dev_overrides {
+    "registry.terraform.io/umbrella-psa/connectwise" = "$bin"
+  }
+  direct {}
+}
+RC
+export TF_CLI_CONFIG_FILE="$work/terraform.tfrc" TF_IN_AUTOMATION=1 TF_INPUT=0 CHECKPOINT_DISABLE=1
+cd "$work"
+
+echo
+echo "==> terraform-provider-connectwise generate-imports --umbrella --module psa --root main.tf --output imports.tf"
+"$bin/terraform-provider-connectwise" generate-imports --umbrella --module psa --root main.tf --output imports.tf
+for f in main.tf imports.tf; do
+  echo
+  echo "----- $f -----"
+  cat "$f"
+done
+
+# dev_overrides need no `terraform init`; only the local module is installed.
+terraform get -no-color >/dev/null
+echo
+echo "==> terraform plan"
+terraform plan -no-color -out=tfplan >plan.txt 2>&1 || { cat plan.txt; echo "terraform plan failed" >&2; exit 1; }
+# The plan without Terraform's notice about development overrides (expected here).
+awk '/^Warning: Provider development overrides are in effect/ { skip = 1 }
+     /: Preparing import|: Refreshing state|^Terraform used|^No changes/ { skip = 0 }
+     !skip { print }' plan.txt
+
+summary=$(grep '^Plan: ' plan.txt || true)
+expected="Plan: 6 to import, 0 to add, 1 to change, 0 to destroy."
+echo
+if [ "$summary" = "$expected" ]; then
+  echo "==> as expected: the six objects are imported; the one change is the permission set giving up"
+  echo "    Finance > Invoicing (Inquire All), the permission ticked by mistake."
+else
+  echo "unexpected plan: '$summary' (expected '$expected')" >&2
+  exit 1
+fi
+
+if [ "${APPLY:-0}" = "1" ]; then
+  echo
+  echo "==> terraform apply tfplan, then terraform plan"
+  terraform apply -no-color tfplan | grep '^Apply complete'
+  terraform plan -no-color -detailed-exitcode | grep -E '^No changes|^Plan: '
+fi
+
+if [ "${KEEP:-0}" = "1" ]; then
+  echo
+  echo "Kept: the working directory $work and the sandbox (pid $sandbox_pid). To go on by hand:"
+  echo "  cd $work && export TF_CLI_CONFIG_FILE=$work/terraform.tfrc"
+  echo "  export CONNECTWISE_SITE=$url CONNECTWISE_COMPANY_ID=$company CONNECTWISE_CLIENT_ID=$CONNECTWISE_CLIENT_ID"
+  echo "  export CONNECTWISE_PUBLIC_KEY=$public_key CONNECTWISE_PRIVATE_KEY=$private_key"
+  echo "  export UMBRELLA_BASE_URL=$url UMBRELLA_API_KEY=$umbrella_key UMBRELLA_API_SECRET=$umbrella_secret"
+  echo "  terraform apply tfplan"
+  echo "Stop the sandbox with: kill $sandbox_pid"
+fi
