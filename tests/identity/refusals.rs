@@ -160,6 +160,11 @@ async fn identities_that_name_no_object_are_refused() {
     let d = d.err().unwrap();
     assert_eq!(attribute_of(&d[0]).as_deref(), Some("function"), "{d:?}");
     assert!(d[0].detail.contains("System > Table Setpu"), "{d:?}");
+    let unknown_module = unknown_function.with("module", Value::string("Sytem"));
+    let d = s.import_by_identity(permission_type, &unknown_module).await;
+    let d = d.err().unwrap();
+    assert_eq!(attribute_of(&d[0]).as_deref(), Some("module"), "{d:?}");
+    assert!(d[0].detail.contains("Did you mean \"System\"?"), "{d:?}");
 
     let mapping_type = "connectwise_umbrella_psa_company_mapping";
     let no_customer = Value::object().with("customer_id", Value::int(CUSTOMER + 999));

@@ -259,7 +259,6 @@ impl Resource for RolePermissionResource {
     /// `<role>/<module>/<function>` would look the role up by name first).
     async fn import_by_identity(&self, identity: &Value, resp: &mut StateResponse) {
         let text = |name: &str| identity.get(name).as_str().unwrap_or_default().to_string();
-        let (module, function) = (text("module"), text("function"));
         let Some(role_id) = parse_record_id(&text("role_id")) else {
             resp.diags.attr_error(
                 AttrPath::root("role_id"),
@@ -268,18 +267,19 @@ impl Resource for RolePermissionResource {
             );
             return;
         };
-        let Some(f) = lookup(&module, &function) else {
-            resp.diags.attr_error(
-                AttrPath::root("function"),
-                "Unknown module function",
-                unknown_function_detail(&module, &function),
-            );
+        // The identity's module and function are checked as a configuration's are.
+        let named = Permission {
+            module: Val::Known(text("module")),
+            function: Val::Known(text("function")),
+            ..Permission::default()
+        };
+        let Some(f) = check_permission(&named, &Paths::root(), &mut resp.diags) else {
             return;
         };
         let Some(cw) = self.handle.connectwise(&mut resp.diags) else {
             return;
         };
-        let id = format!("{role_id}/{module}/{function}");
+        let id = format!("{role_id}/{}/{}", f.module, f.function);
         let missing = format!(
             "Security role {role_id} has no row for {} > {}.",
             f.module, f.function
