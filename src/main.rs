@@ -231,8 +231,7 @@ async fn module_files(
     if args.umbrella && umbrella.is_none() {
         return Err("--umbrella needs UMBRELLA_API_KEY and UMBRELLA_API_SECRET".into());
     }
-    let role = args.roles.first().map_or("Umbrella", String::as_str);
-    let found = importer::adopt(cw, umbrella, role).await?;
+    let found = importer::adopt(cw, umbrella, args.roles.first().map(String::as_str)).await?;
     let target = importer::ModuleTarget {
         name: name.to_string(),
         source: args.module_source.clone(),

@@ -63,17 +63,27 @@ impl From<&ApiKey> for FoundKey {
     }
 }
 
-/// Finds the integration for the module: from the Umbrella credentials when `umbrella` is given,
-/// else by `role_name`.
+/// Finds the integration for the module: from the Umbrella credentials when `umbrella` is given
+/// (then a `role_name` must be the role found), else by `role_name` (default `Umbrella`).
 pub async fn adopt(
     cw: &ConnectWise,
     umbrella: Option<&Umbrella>,
-    role_name: &str,
+    role_name: Option<&str>,
 ) -> Result<Adoption, String> {
     let Some(u) = umbrella else {
-        return adopt_by_role_name(cw, role_name).await;
+        return adopt_by_role_name(cw, role_name.unwrap_or("Umbrella")).await;
     };
     let owner = key_owner_role(cw, u).await?;
+    if let Some(wanted) = role_name.filter(|name| *name != owner.role.name) {
+        return Err(format!(
+            "the key the Umbrella PSA credentials use belongs to API member {}, whose role is {}, \
+             not {}: leave out --role to adopt that role, or drop --umbrella to adopt {} by name",
+            string(&owner.member.identifier),
+            string(&owner.role.name),
+            string(wanted),
+            string(wanted)
+        ));
+    }
     Ok(Adoption {
         granted: granted_names(cw, &owner.role).await?,
         role: owner.role,

@@ -117,6 +117,12 @@ pub fn render_module_imports(found: &Adoption, target: &ModuleTarget) -> String 
             granted.join(", ")
         ));
     }
+    if found.psa.as_ref().is_some_and(|psa| !psa.enabled) {
+        header = header.comment("").comment(
+            "The integration is disabled in Umbrella; the module enables it, and Umbrella wants a\n\
+             private key for that: set key_mode = \"minted\" (or \"write_only\") before applying.",
+        );
+    }
     if found.psa.is_none() {
         header = header.comment("").comment(
             "Without --umbrella the Umbrella PSA credentials and company mappings were not read:\n\

@@ -275,8 +275,20 @@ async fn the_umbrella_chain_says_where_it_breaks() {
         "{stderr}"
     );
 
-    // The credentials name a key that no API member has (deleted by hand).
+    // A role named that is not the one of the key's member.
     let h = crate::adopt::hand_made_harness().await;
+    let args = ["--umbrella", "--module", "psa", "--role", "Other"];
+    let out = crate::adopt::generate_imports(&h, &args).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(
+            "belongs to API member \"umbrella-psa\", whose role is \"Umbrella\", not \"Other\""
+        ),
+        "{stderr}"
+    );
+
+    // The credentials name a key that no API member has (deleted by hand).
     let made = h.sandbox.hand_made()[0].clone();
     h.sandbox.state().with_tenant("sandbox", |t| {
         t.api_keys.remove(&made.key_id);
