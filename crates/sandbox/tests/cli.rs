@@ -47,6 +47,7 @@ fn help_lists_every_flag_and_exits_0() {
         "--allow-remote",
         "--without-extensions <AREA>",
         "--enforce-role-permissions",
+        "--hand-made",
         "--fault-5xx <F>",
         "--fault-429 <F>",
         "--retry-after <S>",
@@ -151,4 +152,42 @@ fn port_0_picks_a_port_and_the_banner_has_the_paste_block() {
         )),
         "{banner}"
     );
+}
+
+#[test]
+fn hand_made_is_listed_in_the_banner_with_its_mistake_and_works_with_customers() {
+    let mut child = sandbox_command(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--hand-made",
+        "--customers",
+        "500",
+    ])
+    .stdout(Stdio::piped())
+    .stderr(Stdio::null())
+    .spawn()
+    .expect("the sandbox starts");
+    let stdout = child.stdout.take().expect("piped");
+    let mut hand_made = None;
+    for line in BufReader::new(stdout).lines() {
+        let line = line.expect("reads the banner");
+        if line.starts_with("  hand-made integration of tenant sandbox:") {
+            hand_made = Some(line);
+            break;
+        }
+        if line.starts_with("To try the provider by hand") {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let line = hand_made.expect("the banner lists the hand-made integration");
+    for part in [
+        "role Umbrella (id 3) with the procedure's permissions plus Finance > Invoicing (Inquire All, ticked by mistake)",
+        "API member umbrella-psa",
+        "the Umbrella PSA credentials hold that key",
+        "mappings: Acme Dental (2000001) -> AcmeDental, Bolt Legal (2000002) -> BoltLegal",
+    ] {
+        assert!(line.contains(part), "{part} missing from: {line}");
+    }
 }
