@@ -14,6 +14,24 @@
     list = ""
     next
 }
+# "    permission {": a block of the permission set; its rows are recorded one by one.
+/^    permission \{/ { in_block = 1; delete attr; list = ""; next }
+in_block && /^    \}/ { permission_row(); in_block = 0; next }
+in_block && /^        [a-z_]+ +=/ {
+    key = $1
+    value = $0
+    sub(/^[^=]*= */, "", value)
+    gsub(/"/, "", value)
+    attr[key] = value
+    in_list = (value == "[")
+    next
+}
+in_block && in_list && /^            "/ {
+    entry = $0
+    gsub(/^ +"|",?$/, "", entry)
+    list = list (list == "" ? "" : ", ") entry
+    next
+}
 # "    name = "Umbrella"": a top-level attribute.
 /^    [a-z_]+ +=/ {
     key = $1
@@ -47,19 +65,25 @@ function levels(   out, name, n, i, v, level) {
     }
     return out == "" ? "no access" : out ": " v
 }
+function permission_row() {
+    line = attr["module"] " > " attr["function"] " (" levels() ")"
+    if (list != "") line = line "; allows " list
+    perms[tenant] = perms[tenant] "\n    " line
+    nperms[tenant]++
+}
 function record() {
     if (type == "connectwise_security_role") {
         role[tenant] = attr["name"] " (id " attr["id"] ")"
     } else if (type == "connectwise_role_permission") {
-        line = attr["module"] " > " attr["function"] " (" levels() ")"
-        if (list != "") line = line "; allows " list
-        perms[tenant] = perms[tenant] "\n    " line
-        nperms[tenant]++
+        permission_row()
     } else if (type == "connectwise_api_member") {
         member[tenant] = attr["identifier"] " (id " attr["id"] "), role id " attr["security_role_id"]
     } else if (type == "connectwise_api_key") {
         apikey[tenant] = "public key " attr["public_key"] " (\"" attr["description"] "\"), private key in state"
     } else if (type == "connectwise_umbrella_psa_credentials") {
+        if (attr["minted_key_id"] != "" && attr["minted_key_id"] != "null")
+            apikey[tenant] = "public key " attr["public_key"] " (id " attr["minted_key_id"] \
+                "), minted by the credentials: private key only in Umbrella"
         psa[tenant] = "site " attr["site"] ", company " attr["company_id"] ", public key " \
             attr["public_key"] "; Umbrella's check: " attr["connection_status"]
     } else if (type == "connectwise_umbrella_psa_company_mapping") {
