@@ -1,7 +1,7 @@
 //! The shipped module `examples/modules/umbrella-psa-integration`, called as users call it (a
 //! root configuration with `module "umbrella" { source = "./module" }`): each key mode (what the
 //! state holds, and that Umbrella's credentials use a key ConnectWise accepts), switching from
-//! the in-state key to a minted one, renaming the role, upgrading from the 0.2 shape, and the
+//! the in-state key to a minted one, renaming the role, upgrading from the 0.1 shape, and the
 //! module's own `terraform test` files. Every test ends with a destroy that leaves the sandbox
 //! as it found it.
 

@@ -68,7 +68,7 @@ resource "connectwise_role_permission_set" "this" {
   }
 }
 
-# Up to 0.2 the module had one connectwise_role_permission per function. Forget
+# Up to 0.1 the module had one connectwise_role_permission per function. Forget
 # them without touching the rows: the set above takes the same rows over.
 removed {
   from = connectwise_role_permission.this

@@ -1,5 +1,5 @@
-//! Upgrading a module call from the 0.2 shape (one `connectwise_role_permission` per function,
-//! the key in state; kept in `tests/fixtures/module-0.2`) to the current module, as the module's
+//! Upgrading a module call from the 0.1 shape (one `connectwise_role_permission` per function,
+//! the key in state; kept in `tests/fixtures/module-0.1`) to the current module, as the module's
 //! README says: first with `key_mode = "in_state"` (the `removed` block forgets the single
 //! permissions, the set takes their rows over without writing one, the key moves to `this[0]`),
 //! then with the default key mode (a minted key replaces the in-state one, which is revoked).
@@ -16,12 +16,12 @@ const SINGLE: &str = "module.umbrella.connectwise_role_permission.this[";
 const OLD_KEY: &str = "module.umbrella.connectwise_api_key.this";
 
 #[tokio::test(flavor = "multi_thread")]
-async fn module_upgrade_from_0_2_keeps_every_permission_row() {
+async fn module_upgrade_from_0_1_keeps_every_permission_row() {
     let h = world::new().await;
     let clean = Snapshot::take(&h);
-    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/module-0.2");
-    world::copy_module(&fixture, &h.path().join("module-0.2"));
-    world::configure(&h, "./module-0.2", "").await;
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/module-0.1");
+    world::copy_module(&fixture, &h.path().join("module-0.1"));
+    world::configure(&h, "./module-0.1", "").await;
     h.apply().await;
     let role_id = record_id(&h.resource(ROLE).await["id"]);
     let member_id = record_id(&h.resource(MEMBER).await["id"]);
@@ -30,7 +30,7 @@ async fn module_upgrade_from_0_2_keeps_every_permission_row() {
     assert_eq!(
         rows.len(),
         4,
-        "the 0.2 module grants the seed rows: {rows:#?}"
+        "the 0.1 module grants the seed rows: {rows:#?}"
     );
 
     // Straight to the default key mode in one step: Terraform 1.11 refuses the plan (the
@@ -96,7 +96,7 @@ async fn module_upgrade_from_0_2_keeps_every_permission_row() {
     assert_eq!(record_id(&h.resource(SET).await["role_id"]), role_id);
     h.expect_empty_plan().await;
     let kept = record_id(&h.resource(&format!("{OLD_KEY}[0]")).await["key_id"]);
-    assert_eq!(kept, old_key, "the key in state is the 0.2 one");
+    assert_eq!(kept, old_key, "the key in state is the 0.1 one");
     assert_umbrella_accepts(&h);
 
     // Second step, the default key mode: a minted key replaces the in-state one, which is
@@ -108,7 +108,7 @@ async fn module_upgrade_from_0_2_keeps_every_permission_row() {
     assert_eq!(world::granted_rows(&h, role_id), rows);
     let minted = record_id(&h.resource(CREDS).await["minted_key_id"]);
     let keys: Vec<i32> = world::keys_of(&h, member_id).iter().map(|k| k.id).collect();
-    assert_eq!(keys, [minted], "the 0.2 key {old_key} is revoked");
+    assert_eq!(keys, [minted], "the 0.1 key {old_key} is revoked");
     assert_umbrella_accepts(&h);
 
     h.destroy().await;
