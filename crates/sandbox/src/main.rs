@@ -71,7 +71,8 @@ struct Cli {
     #[arg(long)]
     allow_remote: bool,
     /// Play a server without calls outside the published API: all, role-settings (PATCH → 405),
-    /// customize-items, api-keys, umbrella-psa or umbrella-mappings (→ 404); repeatable
+    /// customize-items, api-keys, umbrella-psa, umbrella-mappings (→ 404) or
+    /// umbrella-bulk-mappings (bulk PUT → 405, bulk remove → 404); repeatable
     #[arg(long, value_name = "AREA", value_parser = extensions)]
     without_extensions: Vec<Vec<Extension>>,
     /// Refuse (403) ConnectWise calls the caller's security role does not allow (System >

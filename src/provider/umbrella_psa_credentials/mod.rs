@@ -290,10 +290,11 @@ impl Resource for UmbrellaPsaCredentialsResource {
                 resp.diags.warning(
                     "The private key was not imported",
                     "Umbrella never returns the ConnectWise private key, so the imported state has \
-                     none. The next `terraform apply` sends the key the configuration gives \
-                     (`private_key`, `private_key_wo` with `private_key_wo_version`, or a freshly \
-                     minted one with `mint_key`) as an in-place update; after that the plan is \
-                     empty.",
+                     none. If the configuration gives a key (`private_key`, `private_key_wo` with \
+                     `private_key_wo_version`, or a freshly minted one with `mint_key`), the next \
+                     `terraform apply` sends it as an in-place update; if it gives none (as the \
+                     module's key_mode = \"adopted\" does), Umbrella keeps the key it holds and \
+                     nothing is sent.",
                 );
             }
             Ok(None) => resp.diags.error(
