@@ -1,5 +1,5 @@
 //! Upgrading a module call from the 0.1 shape (one `connectwise_role_permission` per function,
-//! the key in state; kept in `tests/fixtures/module-0.1`) to the current module, as the module's
+//! the key in state; the frozen copy in `tests/fixtures/upgrade-0.1.0/module`) to the current module, as the module's
 //! README says: first with `key_mode = "in_state"` (the `removed` block forgets the single
 //! permissions, the set takes their rows over without writing one, the key moves to `this[0]`),
 //! then with the default key mode (a minted key replaces the in-state one, which is revoked).
@@ -19,7 +19,7 @@ const OLD_KEY: &str = "module.umbrella.connectwise_api_key.this";
 async fn module_upgrade_from_0_1_keeps_every_permission_row() {
     let h = world::new().await;
     let clean = Snapshot::take(&h);
-    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/module-0.1");
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/upgrade-0.1.0/module");
     world::copy_module(&fixture, &h.path().join("module-0.1"));
     world::configure(&h, "./module-0.1", "").await;
     h.apply().await;
