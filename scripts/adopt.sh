@@ -11,37 +11,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
-command -v terraform >/dev/null || { echo "terraform is not on PATH; install Terraform >= 1.11" >&2; exit 1; }
-command -v cargo >/dev/null || { echo "cargo is not on PATH; install Rust (see the README's prerequisites)" >&2; exit 1; }
-
-profile=${PROFILE:-release}
-echo "==> building the provider and the sandbox ($profile; the first build takes a few minutes)"
-if [ "$profile" = release ]; then cargo build --release --bins; else cargo build --bins; fi
-bin="$root/target/$profile"
-
+# shellcheck source=scripts/sandbox-session.sh
+. scripts/sandbox-session.sh
+require_tools
+build_binaries
 work=$(mktemp -d "${TMPDIR:-/tmp}/cw-adopt-XXXXXX")
-log="$work/sandbox.log"
-
-"$bin/connectwise-sandbox" --listen "127.0.0.1:${SANDBOX_PORT:-0}" --hand-made >"$log" 2>&1 &
-sandbox_pid=$!
-cleanup() {
-  if [ "${KEEP:-0}" != "1" ]; then
-    kill "$sandbox_pid" 2>/dev/null || true
-    wait "$sandbox_pid" 2>/dev/null || true
-    rm -rf "$work"
-  fi
-}
-trap cleanup EXIT
-url=
-for _ in $(seq 1 100); do
-  url=$(sed -n 's/^ConnectWise Manage sandbox listening on \([^ ]*\).*/\1/p' "$log" 2>/dev/null | head -n 1)
-  [ -n "$url" ] && break
-  kill -0 "$sandbox_pid" 2>/dev/null || { cat "$log"; echo "the sandbox did not start" >&2; exit 1; }
-  sleep 0.1
-done
-[ -n "$url" ] || { cat "$log"; echo "the sandbox printed no URL" >&2; exit 1; }
-# Give the banner time to be written whole.
-sleep 0.2
+start_sandbox "$work" --hand-made
 echo "==> sandbox listening on $url; what a person set up there by hand:"
 grep '^  hand-made integration' "$log" | sed 's/^  /    /'
 
@@ -63,15 +38,7 @@ export UMBRELLA_BASE_URL="$url" UMBRELLA_API_KEY="$umbrella_key" UMBRELLA_API_SE
 mkdir -p "$work/modules"
 cp -R "$root/examples/modules/umbrella-psa-integration" "$work/modules/"
 rm -rf "$work/modules/umbrella-psa-integration/.terraform"
-cat >"$work/terraform.tfrc" <<RC
-provider_installation {
-  dev_overrides {
-    "registry.terraform.io/umbrella-psa/connectwise" = "$bin"
-  }
-  direct {}
-}
-RC
-export TF_CLI_CONFIG_FILE="$work/terraform.tfrc" TF_IN_AUTOMATION=1 TF_INPUT=0 CHECKPOINT_DISABLE=1
+write_cli_config "$work"
 cd "$work"
 
 echo

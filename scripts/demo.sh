@@ -10,50 +10,21 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 example=${1:-examples/umbrella-psa-integration}
 
-command -v terraform >/dev/null || { echo "terraform is not on PATH; install Terraform >= 1.11" >&2; exit 1; }
-command -v cargo >/dev/null || { echo "cargo is not on PATH; install Rust (see the README's prerequisites)" >&2; exit 1; }
-
-profile=${PROFILE:-release}
-echo "==> building the provider and the sandbox ($profile; the first build takes a few minutes)"
-if [ "$profile" = release ]; then cargo build --release --bins; else cargo build --bins; fi
-bin="$root/target/$profile"
-
-work=$(mktemp -d -t cw-demo-XXXXXX)
-log="$work/sandbox.log"
-
-# Port 0: the sandbox picks a free port and prints its URL in the banner.
-"$bin/connectwise-sandbox" --listen "127.0.0.1:${SANDBOX_PORT:-0}" --tenants "${TENANTS:-3}" >"$log" 2>&1 &
-sandbox_pid=$!
-cleanup() {
-  if [ "${KEEP:-0}" != "1" ]; then
-    kill "$sandbox_pid" 2>/dev/null || true
-    wait "$sandbox_pid" 2>/dev/null || true
-    rm -rf "$work"
-  fi
-}
-trap cleanup EXIT
-url=
-for _ in $(seq 1 100); do
-  url=$(sed -n 's/^ConnectWise Manage sandbox listening on \([^ ]*\).*/\1/p' "$log" 2>/dev/null | head -n 1)
-  [ -n "$url" ] && break
-  kill -0 "$sandbox_pid" 2>/dev/null || { cat "$log"; echo "the sandbox did not start" >&2; exit 1; }
-  sleep 0.1
-done
-[ -n "$url" ] || { cat "$log"; echo "the sandbox printed no URL" >&2; exit 1; }
+# shellcheck source=scripts/sandbox-session.sh
+. scripts/sandbox-session.sh
+require_tools
+build_binaries
+work=$(mktemp -d "${TMPDIR:-/tmp}/cw-demo-XXXXXX")
+start_sandbox "$work" --tenants "${TENANTS:-3}"
 echo "==> sandbox listening on $url (log: $log)"
 
 cp -r "$root/$example/." "$work/"
 if [ -d "$root/examples/modules" ]; then mkdir -p "$work/modules" && cp -r "$root/examples/modules/." "$work/modules/"; fi
-sed -i 's#"\.\./modules/#"./modules/#g' "$work"/*.tf
-cat >"$work/terraform.tfrc" <<RC
-provider_installation {
-  dev_overrides {
-    "registry.terraform.io/umbrella-psa/connectwise" = "$bin"
-  }
-  direct {}
-}
-RC
-export TF_CLI_CONFIG_FILE="$work/terraform.tfrc" TF_IN_AUTOMATION=1 TF_INPUT=0 CHECKPOINT_DISABLE=1
+# The example calls the module as ../modules/...; here it sits beside it (sed to a copy: portable).
+for f in "$work"/*.tf; do
+  sed 's#"\.\./modules/#"./modules/#g' "$f" >"$f.tmp" && mv "$f.tmp" "$f"
+done
+write_cli_config "$work"
 export TF_VAR_sandbox_url="$url"
 cd "$work"
 
