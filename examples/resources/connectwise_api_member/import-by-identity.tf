@@ -1,0 +1,6 @@
+import {
+  to = connectwise_api_member.umbrella
+  identity = {
+    id = "150"
+  }
+}

@@ -1,0 +1,6 @@
+import {
+  to = connectwise_security_role.umbrella
+  identity = {
+    id = "12"
+  }
+}

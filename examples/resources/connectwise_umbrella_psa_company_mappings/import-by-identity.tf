@@ -1,0 +1,6 @@
+import {
+  to = connectwise_umbrella_psa_company_mappings.this
+  identity = {
+    id = "psa"
+  }
+}
