@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::path::Path;
 
-use tfplugin::{Attribute, Block, Nesting, Provider, Type};
+use tfplugin::{Attribute, Block, Identity, Nesting, Provider, Type};
 
 const HEADER: &str =
     "<!-- generated from the provider schema and examples/ by `make docs`; do not edit -->\n";
@@ -41,15 +41,10 @@ pub fn render_all(provider: &dyn Provider, examples: &Path) -> BTreeMap<String, 
         );
         page.push_str("\n## Schema\n\n");
         schema_markdown(&mut page, &s.block);
-        push_sections(&mut page, r.doc_sections());
-        let import = examples.join(format!("resources/{name}/import.sh"));
-        if let Ok(text) = std::fs::read_to_string(import) {
-            let _ = write!(
-                page,
-                "\n## Import\n\nImport is supported using the following syntax:\n\n```shell\n{}\n```\n",
-                text.trim_end()
-            );
-        }
+        let (sections, import_text) = split_import_section(r.doc_sections());
+        push_sections(&mut page, &sections);
+        let dir = examples.join(format!("resources/{name}"));
+        import_markdown(&mut page, &dir, &import_text, r.identity().as_ref());
         pages.insert(format!("resources/{}.md", r.name()), page);
     }
     for d in provider.data_sources() {
@@ -88,7 +83,9 @@ Calls marked *not in the published API specification* use the contract this prov
 defines where ConnectWise or Cisco publish no endpoint (role permission writes, customize \
 items, persistent API keys, Umbrella PSA settings). A server that does not offer such a \
 call answers 404 or 405; the provider then fails with a diagnostic that names the manual \
-step to take instead. Try everything offline against the bundled `connectwise-sandbox`.\n\n\
+step to take instead; the guide [Calls outside the published APIs](guides/extension-calls.md) \
+shows each call with its request and response. Try everything offline against the bundled \
+`connectwise-sandbox`.\n\n\
 ## Example Usage\n\n";
 
 fn page_head(name: &str, kind: &str, description: &str) -> String {
@@ -249,5 +246,100 @@ fn schema_markdown(page: &mut String, block: &Block) {
             b.name
         );
         schema_markdown(page, &b.block);
+    }
+}
+
+/// The hand-written doc sections without their `## Import` section, and that section's
+/// text (empty when there is none): the page renders one Import section, the hand-written
+/// text first, then the import examples.
+fn split_import_section(sections: &str) -> (String, String) {
+    let mut rest = String::new();
+    let mut import = String::new();
+    let mut in_import = false;
+    for line in sections.lines() {
+        if line.starts_with("## ") {
+            in_import = line.trim_end() == "## Import";
+            if in_import {
+                continue;
+            }
+        }
+        let target = if in_import { &mut import } else { &mut rest };
+        target.push_str(line);
+        target.push('\n');
+    }
+    (rest, import.trim().to_string())
+}
+
+const IMPORT_BLOCK_DOCS: &str = "https://developer.hashicorp.com/terraform/language/import";
+const IMPORT_COMMAND_DOCS: &str = "https://developer.hashicorp.com/terraform/cli/commands/import";
+
+/// The page's one Import section: the hand-written text, an `import` block by string id,
+/// one by identity (Terraform 1.12 and later) with the identity's attributes, and the
+/// `terraform import` command.
+fn import_markdown(page: &mut String, dir: &Path, text: &str, identity: Option<&Identity>) {
+    let read = |name: &str| std::fs::read_to_string(dir.join(name)).ok();
+    let by_id = read("import-by-string-id.tf");
+    let by_identity = read("import-by-identity.tf");
+    let command = read("import.sh");
+    if text.is_empty() && by_id.is_none() && by_identity.is_none() && command.is_none() {
+        return;
+    }
+    page.push_str("\n## Import\n\n");
+    if !text.is_empty() {
+        let _ = write!(page, "{text}\n\n");
+    }
+    if let Some(example) = by_id {
+        let _ = write!(
+            page,
+            "In Terraform 1.5 and later, use an [`import` block]({IMPORT_BLOCK_DOCS}) with the `id` attribute:\n\n```terraform\n{}\n```\n\n",
+            example.trim_end()
+        );
+    }
+    if let Some(example) = by_identity {
+        let _ = write!(
+            page,
+            "**Terraform 1.12 and later** can import by the resource's identity instead of a string id, with the `identity` attribute of an [`import` block]({IMPORT_BLOCK_DOCS}):\n\n```terraform\n{}\n```\n\n",
+            example.trim_end()
+        );
+        if let Some(identity) = identity {
+            identity_markdown(page, identity);
+        }
+    }
+    if let Some(example) = command {
+        let _ = write!(
+            page,
+            "The [`terraform import` command]({IMPORT_COMMAND_DOCS}) takes the same ids:\n\n```shell\n{}\n```\n\n",
+            example.trim_end()
+        );
+    }
+    let trimmed = page.trim_end().len();
+    page.truncate(trimmed);
+    page.push('\n');
+}
+
+/// The identity's attributes, as the schema's are listed.
+fn identity_markdown(page: &mut String, identity: &Identity) {
+    page.push_str("### Identity Schema\n\n");
+    for group in [true, false] {
+        let attrs: Vec<_> = identity
+            .attributes
+            .iter()
+            .filter(|a| a.required_for_import == group)
+            .collect();
+        if attrs.is_empty() {
+            continue;
+        }
+        let title = if group { "Required" } else { "Optional" };
+        let _ = writeln!(page, "#### {title}\n");
+        for a in attrs {
+            let _ = writeln!(
+                page,
+                "- `{}` ({}) {}",
+                a.name,
+                type_label(&a.ty),
+                a.description.trim()
+            );
+        }
+        page.push('\n');
     }
 }

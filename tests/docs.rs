@@ -5,6 +5,15 @@
 
 use std::path::Path;
 
+#[path = "docs/extension_calls.rs"]
+mod extension_calls;
+#[path = "docs/imports.rs"]
+mod imports;
+#[path = "docs/links.rs"]
+mod links;
+#[path = "docs/markdown.rs"]
+mod markdown;
+
 use connectwise_provider::provider::ConnectWiseProvider;
 use tfplugin::Provider;
 
@@ -66,11 +75,17 @@ fn every_object_has_its_examples() {
             "{}/resource.tf is missing",
             dir.display()
         );
-        assert!(
-            dir.join("import.sh").is_file(),
-            "{}/import.sh is missing",
-            dir.display()
-        );
+        for file in [
+            "import.sh",
+            "import-by-string-id.tf",
+            "import-by-identity.tf",
+        ] {
+            assert!(
+                dir.join(file).is_file(),
+                "{}/{file} is missing",
+                dir.display()
+            );
+        }
     }
     for d in provider.data_sources() {
         let f = ex.join(format!(
