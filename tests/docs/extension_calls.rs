@@ -125,6 +125,26 @@ fn every_extension_call_of_the_client_is_documented() {
     );
 }
 
+/// The page's request and response examples are JSON (a typo there would mislead whoever
+/// implements the contract on a server).
+#[test]
+fn the_bodies_on_the_page_are_json() {
+    let page = std::fs::read_to_string(root().join("docs/guides/extension-calls.md"))
+        .expect("docs/guides/extension-calls.md");
+    let blocks: Vec<&str> = page
+        .split("```json\n")
+        .skip(1)
+        .map(|rest| rest.split("```").next().unwrap_or_default())
+        .collect();
+    assert!(blocks.len() >= 17, "{} JSON examples", blocks.len());
+    for block in blocks {
+        // Placeholders such as "<the API key's private key>" are strings, so still JSON.
+        if let Err(e) = serde_json::from_str::<serde_json::Value>(block) {
+            panic!("not JSON ({e}):\n{block}");
+        }
+    }
+}
+
 #[test]
 fn method_paths_reads_labels_and_doc_comments() {
     let source = "/// `GET /system/a/{id}` and `PUT .../b`\nformat!(\"DELETE {MAPPINGS_PATH}/{{customerId}}\"); format!(\"PUT {path}\"); \"GET /x?page=1\"; REGET /no";
@@ -137,4 +157,116 @@ fn method_paths_reads_labels_and_doc_comments() {
             "GET /x".to_string(),
         ]
     );
+}
+
+/// The JSON examples of the page's section on `call` (`METHOD /path`), in order.
+fn section_bodies(page: &str, call: &str) -> Vec<serde_json::Value> {
+    let heading = format!("### `{call}");
+    let start = page
+        .find(&heading)
+        .unwrap_or_else(|| panic!("no section {heading}"));
+    let section = &page[start + heading.len()..];
+    // Up to the next section heading (`## ` or `### `).
+    let end = section
+        .match_indices("\n#")
+        .map(|(at, _)| at)
+        .find(|at| section[at + 1..].starts_with("## ") || section[at + 1..].starts_with("### "))
+        .unwrap_or(section.len());
+    let section = &section[..end];
+    section
+        .split("```json\n")
+        .skip(1)
+        .map(|rest| serde_json::from_str(rest.split("```").next().unwrap_or_default()).unwrap())
+        .collect()
+}
+
+fn decode<T: serde::de::DeserializeOwned>(call: &str, value: &serde_json::Value) -> T {
+    serde_json::from_value(value.clone())
+        .unwrap_or_else(|e| panic!("{call}: the page's example is not what the client reads: {e}"))
+}
+
+/// The answers shown on the page decode into the client's models with every field the client
+/// needs (a misspelt field would decode as its default).
+#[test]
+fn the_answers_on_the_page_are_what_the_client_reads() {
+    use api_client::role_settings::{CustomizeItem, SecurityRoleSetting};
+    use api_client::umbrella::psa::ConnectionStatus;
+    use api_client::umbrella::{Mapping, PsaSettings};
+
+    let page = std::fs::read_to_string(root().join("docs/guides/extension-calls.md")).unwrap();
+    let last = |call: &str| section_bodies(&page, call).pop().unwrap();
+
+    let call = "PATCH /system/securityRoles/{roleId}/settings/{settingId}";
+    let row: SecurityRoleSetting = decode(call, &last(call));
+    assert!(
+        row.add_level.is_some() && row.inquire_level.is_some(),
+        "{call}: {row:?}"
+    );
+    assert!(
+        row.module_name.is_some() && row.module_function_name.is_some(),
+        "{call}: {row:?}"
+    );
+
+    for call in [
+        "GET /system/securityRoles/{roleId}/settings/{settingId}/customizeItems",
+        "POST /system/securityRoles/{roleId}/settings/{settingId}/customizeItems",
+    ] {
+        let value = last(call);
+        let items: Vec<CustomizeItem> = match value.is_array() {
+            true => decode(call, &value),
+            false => vec![decode(call, &value)],
+        };
+        assert!(
+            !items.is_empty() && items.iter().all(|i| !i.item_identifier.is_empty()),
+            "{call}: {items:?}"
+        );
+    }
+
+    let call = "POST /system/members/{memberId}/apiKeys";
+    let created: api_client::ApiKey = decode(call, &last(call));
+    assert!(
+        !created.public_key.is_empty() && created.private_key.is_some(),
+        "{call}"
+    );
+    for call in [
+        "GET /system/members/{memberId}/apiKeys",
+        "GET /system/members/{memberId}/apiKeys/{id}",
+    ] {
+        let value = last(call);
+        let keys: Vec<api_client::ApiKey> = match value.is_array() {
+            true => decode(call, &value),
+            false => vec![decode(call, &value)],
+        };
+        assert!(
+            keys.iter()
+                .all(|k| !k.public_key.is_empty() && k.private_key.is_none()),
+            "{call}"
+        );
+    }
+
+    // Umbrella's models serialize too: the example must have exactly their fields.
+    let call = "GET /admin/v2/config/psa";
+    let example = last(call);
+    let settings: PsaSettings = decode(call, &example);
+    assert_eq!(settings.connection_status, ConnectionStatus::Ok, "{call}");
+    assert_eq!(serde_json::to_value(&settings).unwrap(), example, "{call}");
+    for call in [
+        "GET /admin/v2/config/psa/mappings/{customerId}",
+        "GET /admin/v2/config/psa/mappings?page=P&limit=L",
+        "PUT /admin/v2/config/psa/mappings",
+    ] {
+        let bodies = section_bodies(&page, call);
+        let value = &bodies[0];
+        let mappings: Vec<Mapping> = match value.is_array() {
+            true => decode(call, value),
+            false => vec![decode(call, value)],
+        };
+        let back = serde_json::to_value(&mappings).unwrap();
+        let expected = if value.is_array() {
+            value.clone()
+        } else {
+            serde_json::json!([value])
+        };
+        assert_eq!(back, expected, "{call}");
+    }
 }
