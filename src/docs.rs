@@ -27,7 +27,7 @@ pub fn render_all(provider: &dyn Provider, examples: &Path) -> BTreeMap<String, 
     index.push_str(INDEX_INTRO);
     push_example(&mut index, examples, "provider/provider.tf");
     index.push_str("\n## Schema\n\n");
-    schema_markdown(&mut index, &schema.block);
+    schema_markdown(&mut index, &schema.block, true);
     pages.insert("index.md".to_string(), index);
 
     for r in provider.resources() {
@@ -40,7 +40,7 @@ pub fn render_all(provider: &dyn Provider, examples: &Path) -> BTreeMap<String, 
             &format!("resources/{name}/resource.tf"),
         );
         page.push_str("\n## Schema\n\n");
-        schema_markdown(&mut page, &s.block);
+        schema_markdown(&mut page, &s.block, true);
         let (sections, import_text) = split_import_section(r.doc_sections());
         push_sections(&mut page, &sections);
         let dir = examples.join(format!("resources/{name}"));
@@ -57,7 +57,7 @@ pub fn render_all(provider: &dyn Provider, examples: &Path) -> BTreeMap<String, 
             &format!("data-sources/{name}/data-source.tf"),
         );
         page.push_str("\n## Schema\n\n");
-        schema_markdown(&mut page, &s.block);
+        schema_markdown(&mut page, &s.block, true);
         push_sections(&mut page, d.doc_sections());
         pages.insert(format!("data-sources/{}.md", d.name()), page);
     }
@@ -71,7 +71,7 @@ pub fn render_all(provider: &dyn Provider, examples: &Path) -> BTreeMap<String, 
             &format!("ephemeral-resources/{name}/ephemeral-resource.tf"),
         );
         page.push_str("\n## Schema\n\n");
-        schema_markdown(&mut page, &s.block);
+        schema_markdown(&mut page, &s.block, true);
         push_sections(&mut page, e.doc_sections());
         pages.insert(format!("ephemeral-resources/{}.md", e.name()), page);
     }
@@ -188,7 +188,19 @@ fn constraints_markdown(page: &mut String, block: &Block) {
     page.push('\n');
 }
 
-fn schema_markdown(page: &mut String, block: &Block) {
+/// `### Required` as a heading, or `Required:` as a label.
+fn group_label(page: &mut String, title: &str, heading: bool) {
+    if heading {
+        let _ = writeln!(page, "### {title}\n");
+    } else {
+        let _ = writeln!(page, "{title}:\n");
+    }
+}
+
+/// The block's attributes grouped as Required, Optional and Read-Only: headings at the top
+/// level, plain labels in nested schemas (as tfplugindocs renders them), so that no heading
+/// repeats on a page.
+fn schema_markdown(page: &mut String, block: &Block, top_level: bool) {
     let mut nested = Vec::new();
     type Pick = fn(&Attribute) -> bool;
     let groups: [(&str, Pick); 3] = [
@@ -206,7 +218,7 @@ fn schema_markdown(page: &mut String, block: &Block) {
         if attrs.is_empty() && blocks.is_empty() {
             continue;
         }
-        let _ = writeln!(page, "### {title}\n");
+        group_label(page, title, top_level);
         let mut lines: Vec<(String, String)> = attrs
             .iter()
             .map(|a| (a.name.clone(), attribute_line(a)))
@@ -245,7 +257,7 @@ fn schema_markdown(page: &mut String, block: &Block) {
             "<a id=\"nestedblock--{0}\"></a>\n### Nested Schema for `{0}`\n",
             b.name
         );
-        schema_markdown(page, &b.block);
+        schema_markdown(page, &b.block, false);
     }
 }
 
@@ -330,7 +342,7 @@ fn identity_markdown(page: &mut String, identity: &Identity) {
             continue;
         }
         let title = if group { "Required" } else { "Optional" };
-        let _ = writeln!(page, "#### {title}\n");
+        group_label(page, title, false);
         for a in attrs {
             let _ = writeln!(
                 page,

@@ -118,11 +118,10 @@ fn every_page_has_one_heading_of_each_name() {
     let mut problems = Vec::new();
     for path in pages(&docs) {
         let text = std::fs::read_to_string(&path).unwrap();
-        // Levels 1 and 2 are the page's sections; deeper ones repeat by design (Required and
-        // Optional under every nested schema, as tfplugindocs renders them).
+        // At any level: a repeated heading gets a second anchor that nobody links to.
         let mut seen = std::collections::BTreeSet::new();
         for (level, title) in headings(&text) {
-            if level <= 2 && !seen.insert(title.clone()) {
+            if !seen.insert(title.clone()) {
                 problems.push(format!(
                     "{}: `{} {title}` twice",
                     path.display(),
