@@ -4,7 +4,7 @@
 use connectwise_provider::provider::ConnectWiseProvider;
 use tfplugin::{Provider, Type};
 
-use super::markdown::{headings, prose_lines};
+use super::markdown::headings;
 use super::root;
 
 /// The text of the page's `## Import` section.
@@ -40,13 +40,17 @@ fn every_resource_page_has_an_import_section_with_an_import_block() {
                 path.display()
             );
         }
-        // The hand-written import text comes before the examples.
-        let prose = prose_lines(&section).join("\n");
-        assert!(
-            !prose.contains("## Import\n\n## "),
-            "{}: empty Import section",
-            path.display()
-        );
+        // The resource's own import text (its doc sections' `## Import`) opens the section,
+        // before the examples.
+        if let Some((_, own)) = r.doc_sections().split_once("## Import\n") {
+            let first_line = own.trim_start().lines().next().unwrap_or_default();
+            let before_examples = section.split("```").next().unwrap_or_default();
+            assert!(
+                before_examples.contains(first_line),
+                "{}: the Import section does not open with {first_line:?}",
+                path.display()
+            );
+        }
     }
 }
 
