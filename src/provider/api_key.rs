@@ -267,7 +267,7 @@ impl Resource for ApiKeyResource {
          ```\n\n\
          ## REST calls\n\n\
          **Not in the published API specification**: ConnectWise documents no API for the API \
-         Keys tab. The provider uses the calls below, shaped like the documented member \
+         Keys tab (request and response bodies: [Calls outside the published APIs](../guides/extension-calls.md)). The provider uses the calls below, shaped like the documented member \
          sub-resources. When a server answers them with 404 or 405, the provider fails with a \
          diagnostic that says to create the key by hand (System > Members > API Members > \
          *member* > API Keys) and hand it to `connectwise_umbrella_psa_credentials` through its \

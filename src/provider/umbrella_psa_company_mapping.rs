@@ -194,7 +194,8 @@ impl Resource for UmbrellaPsaCompanyMappingResource {
     fn doc_sections(&self) -> &'static str {
         "## REST calls\n\n\
          The mapping calls are **not in Cisco's published API specification** (Cisco documents \
-         company mapping only as a console feature); this provider follows its own contract for \
+         company mapping only as a console feature; request and response bodies: \
+         [Calls outside the published APIs](../guides/extension-calls.md)); this provider follows its own contract for \
          them, and a server that does not offer them makes the provider fail with a diagnostic \
          naming the console step to do by hand. The customer look-ups are in the published \
          Managed Providers API.\n\n\

@@ -166,7 +166,8 @@ Table Setup allowing exactly `Company / Configuration`, `Service / Priority` and
 | delete | the settings `GET`, then the `PATCH` back to `None` and the `DELETE`s that empty the allow-list, only where needed [ext] |\n\
 | import | `GET /system/securityroles?conditions=name=\"...\"` for the `<role name>/...` form, then as read |\n\n\
 Calls marked [ext] are **not in the published API specification** (ConnectWise 2025.1 documents \
-reading role settings but not writing them, nor the customize allow-lists). When a server answers \
+reading role settings but not writing them, nor the customize allow-lists; request and response \
+bodies: [Calls outside the published APIs](../guides/extension-calls.md)). When a server answers \
 such a call with 404 or 405, the apply fails with an error that names the step to do by hand \
 instead: in ConnectWise Manage open System > Security Roles > *role*, set the Add, Edit, Delete and \
 Inquire levels of the function, and for Table Setup click \"customize\" and move the entries into \

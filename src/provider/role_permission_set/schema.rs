@@ -101,7 +101,8 @@ grants nothing. The `connectwise_role_permissions` data source lists the rows fo
 | create, update | the same reads, then only what differs: `PATCH /system/securityRoles/{roleId}/settings/{settingId}` (JSON-Patch `replace` of the levels) [ext] for each row whose levels differ; `POST .../customizeItems` [ext] per missing and `DELETE .../customizeItems/{itemId}` [ext] per extra allow-list entry |\n\
 | delete | every listed or granted row back to `None` and its allow-list emptied (only the calls that differ) |\n\
 | import | by role id, or by role name through `GET /system/securityroles?conditions=name=\"...\"`; then as read |\n\n\
-Calls marked [ext] are **not in the published API specification**. When a server answers one with \
+Calls marked [ext] are **not in the published API specification** (request and response bodies: \
+[Calls outside the published APIs](../guides/extension-calls.md)). When a server answers one with \
 404 or 405, apply fails with an error naming the step to do by hand instead: in ConnectWise Manage \
 open System > Security Roles > *role*, set the levels of each function, and click \"customize\" \
 next to the function to move entries between \"Allow access to these\" and \"Disallow access to \
