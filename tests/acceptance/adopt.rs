@@ -101,22 +101,6 @@ async fn adopt(h: &Harness, extra: &[&str]) {
     assert!(get.ok, "terraform get failed:\n{}", get.text());
 }
 
-/// `terraform plan -out` and `terraform show -json`: the managed resource changes.
-async fn planned_changes(h: &Harness) -> Vec<Json> {
-    let plan = h.terraform(&["plan", "-no-color", "-out=tfplan"]).await;
-    assert!(plan.ok, "terraform plan failed:\n{}", plan.text());
-    let show = h.terraform(&["show", "-json", "tfplan"]).await;
-    assert!(show.ok, "terraform show failed:\n{}", show.text());
-    let plan: Json = serde_json::from_str(&show.stdout).expect("plan JSON");
-    plan["resource_changes"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|c| c["mode"] == "managed")
-        .collect()
-}
-
 /// The permission blocks of a `connectwise_role_permission_set` value, as `module > function`
 /// with their levels.
 fn permissions(value: &Json) -> Vec<String> {
@@ -226,7 +210,7 @@ async fn the_hand_made_integration_is_adopted_into_the_module() {
         "the comment names the hand-made key:\n{imports}"
     );
 
-    assert_only_imports_and_the_mistake(&planned_changes(&h).await);
+    assert_only_imports_and_the_mistake(&h.plan_json().await);
 
     let apply = h.terraform(&["apply", "-no-color", "tfplan"]).await;
     assert!(apply.ok, "terraform apply failed:\n{}", apply.text());
@@ -289,7 +273,7 @@ async fn an_aliased_provider_and_a_hostile_role_name_validate_and_plan() {
         let run = h.terraform(check).await;
         assert!(run.ok, "terraform {check:?}:\n{}", run.text());
     }
-    let changes = planned_changes(&h).await;
+    let changes = h.plan_json().await;
     assert_only_imports_and_the_mistake(&changes);
     // The role imports as a no-op: the name in the configuration is the role's exact name.
     let role = changes

@@ -214,8 +214,9 @@ provider "connectwise" {{
         run.text()
     }
 
-    /// The planned changes (refresh included), from `terraform show -json`.
-    pub async fn plan(&self) -> Vec<Change> {
+    /// The managed resource changes of `terraform plan -out` as `terraform show -json` gives
+    /// them (refresh included; imports in `change.importing`).
+    pub async fn plan_json(&self) -> Vec<Json> {
         let run = self.terraform(&["plan", "-no-color", "-out=tfplan"]).await;
         assert!(run.ok, "terraform plan failed:\n{}", run.text());
         let show = self.terraform(&["show", "-json", "tfplan"]).await;
@@ -227,6 +228,14 @@ provider "connectwise" {{
             .unwrap_or_default()
             .into_iter()
             .filter(|c| c["mode"] == "managed")
+            .collect()
+    }
+
+    /// The planned changes (refresh included), from `terraform show -json`.
+    pub async fn plan(&self) -> Vec<Change> {
+        self.plan_json()
+            .await
+            .into_iter()
             .map(|c| Change {
                 address: c["address"].as_str().unwrap_or_default().to_string(),
                 actions: c["change"]["actions"]
