@@ -5,7 +5,7 @@
 use api_client::umbrella::{PsaSettingsInput, Umbrella, UmbrellaConfig};
 use api_client::{Level, LevelField, NewSecurityRole, Secret};
 
-use crate::harness::{CLIENT_ID, Harness};
+use crate::harness::Harness;
 
 /// Steps 1–6 of the seed, done by hand (as an MSP admin would in the UIs).
 async fn set_up_by_hand(h: &Harness) -> String {
@@ -103,27 +103,11 @@ async fn generate_imports_round_trip() {
     let h = Harness::new().await;
     let private_key = set_up_by_hand(&h).await;
 
-    let t = h.sandbox.config().tenants[0].clone();
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_terraform-provider-connectwise"))
-        .args([
-            "generate-imports",
-            "--role",
-            "Umbrella",
-            "--umbrella",
-            "--output",
-        ])
-        .arg(h.path().join("imports.tf"))
-        .env("CONNECTWISE_SITE", h.sandbox.url())
-        .env("CONNECTWISE_COMPANY_ID", &t.company_id)
-        .env("CONNECTWISE_PUBLIC_KEY", &t.public_key)
-        .env("CONNECTWISE_PRIVATE_KEY", &t.private_key)
-        .env("CONNECTWISE_CLIENT_ID", CLIENT_ID)
-        .env("UMBRELLA_API_KEY", &t.umbrella_api_key)
-        .env("UMBRELLA_API_SECRET", &t.umbrella_api_secret)
-        .env("UMBRELLA_BASE_URL", h.sandbox.url())
-        .output()
-        .await
-        .unwrap();
+    let out = crate::adopt::generate_imports(
+        &h,
+        &["--role", "Umbrella", "--umbrella", "--output", "imports.tf"],
+    )
+    .await;
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "generate-imports failed: {stderr}");
     let imports = std::fs::read_to_string(h.path().join("imports.tf")).unwrap();
