@@ -24,7 +24,7 @@ use api_client::{Conditions, ConnectWise, ConnectWiseConfig, Secret};
 use connectwise_sandbox::{Sandbox, SandboxConfig};
 
 mod support;
-use support::{SOURCE, Workdir};
+use support::{SOURCE, Workdir, publish};
 
 const CLIENT_ID: &str = "3f1c2a7e-9b4d-4c8e-a2f1-6d5e4c3b2a19";
 
@@ -314,15 +314,5 @@ fn main() {
         "mappings benchmark: {cores} cores, terraform {par}, sandbox on loopback, client-side throttles off; projected = wall time + the wait {UMBRELLA_PER_MINUTE}/min and {UMBRELLA_PER_HALF_HOUR}/30 min impose on the Umbrella requests\n\n"
     );
     let table = table_text(&rows);
-    println!("{header}{table}");
-    let out_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench");
-    let _ = std::fs::create_dir_all(&out_dir);
-    let stamp = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let file = out_dir.join(format!("mappings-{stamp}.md"));
-    if std::fs::write(&file, format!("{header}{table}")).is_ok() {
-        println!("written to {}", file.display());
-    }
+    publish("mappings", &format!("{header}{table}"));
 }

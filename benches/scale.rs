@@ -26,7 +26,7 @@ use std::time::Duration;
 use connectwise_sandbox::{Sandbox, SandboxConfig};
 
 mod support;
-use support::{SOURCE, Workdir};
+use support::{SOURCE, Workdir, publish};
 
 const CLIENT_ID: &str = "3f1c2a7e-9b4d-4c8e-a2f1-6d5e4c3b2a19";
 
@@ -438,15 +438,5 @@ fn main() {
     let header = format!(
         "scale benchmark: {cores} cores, terraform -parallelism={parallelism}, floor = as many terraform_data resources; graph floor = terraform_data with the workload's references; all in the same run\n\n"
     );
-    println!("{header}{table}");
-    let out_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench");
-    let _ = std::fs::create_dir_all(&out_dir);
-    let stamp = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let file = out_dir.join(format!("scale-{stamp}.md"));
-    if std::fs::write(&file, format!("{header}{table}")).is_ok() {
-        println!("written to {}", file.display());
-    }
+    publish("scale", &format!("{header}{table}"));
 }

@@ -1,5 +1,5 @@
 //! What the benchmarks share: a Terraform working directory with a private CLI configuration
-//! whose `dev_overrides` point at the provider build being measured.
+//! whose `dev_overrides` point at the provider build being measured, and where results go.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -53,5 +53,20 @@ impl Workdir {
             );
         }
         elapsed
+    }
+}
+
+/// Prints a benchmark's result and keeps a copy in `target/bench/<name>-<unix seconds>.md`.
+pub fn publish(name: &str, text: &str) {
+    println!("{text}");
+    let out_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench");
+    let _ = std::fs::create_dir_all(&out_dir);
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let file = out_dir.join(format!("{name}-{stamp}.md"));
+    if std::fs::write(&file, text).is_ok() {
+        println!("written to {}", file.display());
     }
 }
